@@ -1,0 +1,154 @@
+"""Fully connected (dense) network classifier."""
+
+
+import keras
+from sklearn.base import ClassifierMixin
+
+from ._base import _BaseImageClassifier
+
+
+class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
+    """Dense neural network (multi-layer perceptron) for image classification.
+
+    The defaults are the network and training settings of the ANN-vs-CNN study:
+    ``Dense(128) -> Dense(64) -> Dense(n_classes)`` with ReLU, Adam at 1e-3,
+    batch size 128, 12 epochs and 10% of the training data held out for
+    validation. Images are flattened, so any grayscale image size (or any flat
+    feature vector) works.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Number of units in each hidden dense layer.
+    activation : str, default="relu"
+        Activation of the hidden layers, any name Keras knows.
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer; 0 adds no dropout layer.
+    image_shape : tuple of (int, int), default=None
+        Height and width of one image. None infers it from ``X`` in ``fit``:
+        from the array shape for 3-D or 4-D input, else a square image when the
+        number of features is a perfect square, else one row of pixels.
+    pixel_scale : "auto", float or None, default="auto"
+        Value of a white pixel: the network divides its input by it. "auto"
+        uses 255 when the training data look like raw 8-bit images (values in
+        [0, 255], some above 1) and 1 otherwise; None never scales. The scaling
+        is a layer of the network, so raw images can be passed to ``predict``.
+    optimizer : str, keras optimizer class or instance, default="adam"
+        Optimizer; its other arguments can be routed as
+        ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
+    learning_rate : float, default=1e-3
+        Learning rate of the optimizer (ignored for an optimizer instance).
+    batch_size : int, default=128
+        Number of images per gradient step.
+    epochs : int, default=12
+        Number of passes over the training data.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out (stratified, seeded by
+        ``random_state``) to report validation metrics each epoch and to drive
+        early stopping. 0 trains on all data.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for
+        ``n_iter_no_change`` epochs and restore the best weights.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    callbacks : list of keras callbacks, default=None
+        Extra callbacks for ``keras.Model.fit``.
+    warm_start : bool, default=False
+        If True, ``fit`` continues training the current network.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. An int gives reproducible fits on CPU.
+    verbose : int, default=0
+        Keras' verbosity in ``fit``: 0 silent, 1 progress bar, 2 one line per
+        epoch.
+    **kwargs : dict
+        Routed parameters in scikeras style, such as
+        ``optimizer__learning_rate`` or ``fit__validation_freq``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``accuracy``, and ``val_loss`` and
+        ``val_accuracy`` when validation data are held out.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of pixels per image seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+    image_shape_ : tuple of (int, int)
+        Height and width of the images seen during ``fit``.
+    pixel_scale_ : float
+        The divisor the network applies to its input.
+    n_iter_ : int
+        Number of epochs trained.
+
+    See Also
+    --------
+    CNNClassifier : Convolutional network, more accurate on images.
+    sklearn.neural_network.MLPClassifier : scikit-learn's own dense network.
+
+    Examples
+    --------
+    >>> from fmnist_estimators import ANNClassifier
+    >>> from fmnist_estimators.datasets import fetch_fashion_mnist
+    >>> X, y = fetch_fashion_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> clf = ANNClassifier(epochs=2, random_state=0).fit(X[:5000], y[:5000])  # doctest: +SKIP
+    >>> clf.predict(X[:3])  # doctest: +SKIP
+    array([9, 0, 0])
+    """
+
+    _parameter_constraints = {
+        **_BaseImageClassifier._parameter_constraints,
+        "hidden_layer_sizes": [tuple, list],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        dropout=0.0,
+        image_shape=None,
+        pixel_scale="auto",
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=128,
+        epochs=12,
+        validation_fraction=0.1,
+        early_stopping=False,
+        n_iter_no_change=3,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.image_shape = image_shape
+        self.pixel_scale = pixel_scale
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        vars(self).update(kwargs)
+
+    def _build_hidden_layers(self, x):
+        for units in self.hidden_layer_sizes:
+            x = keras.layers.Dense(units, activation=self.activation)(x)
+            if self.dropout:
+                x = keras.layers.Dropout(self.dropout)(x)
+        return x

@@ -1,0 +1,364 @@
+"""Behaviour shared by the ANN and CNN classifiers.
+
+Both estimators build on scikeras' :class:`~scikeras.wrappers.BaseWrapper` for
+its fit loop, parameter routing (``optimizer__beta_1=...``), callbacks and the
+pickling of Keras models. This module replaces the parts of scikeras that do
+not hold under scikit-learn >= 1.6 or Keras 3: estimator tags, parameter
+discovery, input validation, label encoding and seeding.
+"""
+
+import contextlib
+import random
+from collections import defaultdict
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.utils import metric_name
+from scikeras._utils import route_params, unflatten_params
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import FunctionTransformer, LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
+
+# Large batches make inference several times faster than the training batch size.
+_PREDICT_BATCH_SIZE = 2048
+
+
+class _BaseImageClassifier(BaseWrapper):
+    """Base class for the Keras image classifiers; not for direct use.
+
+    Subclasses define ``__init__`` with their own hyperparameters and
+    ``_build_hidden_layers(inputs)``, which maps the rescaled flat pixels to the
+    last hidden representation.
+    """
+
+    _parameter_constraints = {
+        "image_shape": [tuple, list, None],
+        "pixel_scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), None],
+        "activation": [str],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "optimizer": [str, type, keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # scikeras finds parameters in ``vars(self)``, which also picks up fitted
+    # state; scikit-learn's rule is the ``__init__`` signature. Take the
+    # signature, plus the extra keyword arguments (routed ``prefix__name``
+    # parameters) that ``__init__`` stored.
+    def _get_param_names(self):
+        names = BaseEstimator._get_param_names.__func__(type(self))
+        extra = sorted(
+            k
+            for k in vars(self)
+            if k not in names and not k.startswith("_") and not k.endswith("_")
+        )
+        return names + extra
+
+    def __repr__(self, N_CHAR_MAX=700):
+        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = False
+        if tags.classifier_tags is not None:
+            # A few epochs of SGD on the tiny data of scikit-learn's checks do not
+            # reach their accuracy threshold.
+            tags.classifier_tags.poor_score = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new network and train it on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n_samples, height, \
+width) or (n_samples, height, width, 1)
+            Training images, raw (0-255) or scaled; see ``pixel_scale``.
+        y : array-like of shape (n_samples,)
+            Class labels, of any type scikit-learn accepts (integers, strings).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights for the loss.
+        **kwargs : dict
+            Extra arguments for ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train for one more epoch, building the network on the first call.
+
+        Parameters
+        ----------
+        X : array-like
+            Training images, as for :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem. Required on the first call unless that
+            call's ``y`` holds every class; ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights for the loss.
+        **kwargs : dict
+            Extra arguments for ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        if not self.initialized_:
+            self._partial_fit_classes = classes
+        return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def _initialize(self, X, y=None):
+        self._random_state = self._resolve_seed()
+        X, y = self._validate_data(X, y, reset=True)
+        classes = getattr(self, "_partial_fit_classes", None)
+        self._partial_fit_classes = None
+        self.target_encoder_ = LabelEncoder().fit(y if classes is None else classes)
+        self.classes_ = self.target_encoder_.classes_
+        self.n_classes_ = len(self.classes_)
+        if self.n_classes_ < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes, but y has only "
+                f"one class: {self.classes_[0]!r}."
+            )
+        self.feature_encoder_ = FunctionTransformer().fit(X)
+        self.model_ = self._build_keras_model()
+        self._initialize_callbacks()
+        return X, y
+
+    def _resolve_seed(self):
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        rng = check_random_state(self.random_state)
+        return int(rng.randint(np.iinfo(np.int32).max))
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is None:
+            return X, self._validate_target(y)
+        X, image_shape = validate_images(
+            self,
+            X,
+            reset=reset,
+            image_shape=self.image_shape if reset else self.image_shape_,
+        )
+        if reset:
+            self.image_shape_ = image_shape
+            self.pixel_scale_ = resolve_pixel_scale(self.pixel_scale, X)
+            self._fit_pixel_max = float(X.max()) if X.size else 0.0
+        else:
+            warn_on_pixel_range(self, X)
+        X = X.astype(keras.backend.floatx(), copy=False)
+        if y is not None:
+            y = self._validate_target(y)
+            check_consistent_length(X, y)
+        return X, y
+
+    def _validate_target(self, y):
+        if y is None:
+            return None
+        y = column_or_1d(np.asarray(y) if not hasattr(y, "shape") else y, warn=True)
+        check_classification_targets(y)
+        return y
+
+    @contextlib.contextmanager
+    def _seeded(self):
+        """Seed Keras' random generators, leaving Python's and NumPy's as found.
+
+        ``keras.utils.set_random_seed`` works on every backend; unlike scikeras,
+        no global determinism switch of TensorFlow is turned on (and left on).
+        """
+        if self._random_state is None:
+            yield
+            return
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        keras.utils.set_random_seed(self._random_state)
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+    # -------------------------------------------------------------- network
+    def _check_model_param(self):
+        return self._keras_build_fn
+
+    def _build_keras_model(self):
+        with self._seeded():
+            model = self._keras_build_fn()
+        model.compile(**self._get_compile_kwargs())
+        return model
+
+    def _keras_build_fn(self):
+        inputs = keras.Input(shape=(self.n_features_in_,), name="pixels")
+        x = keras.layers.Rescaling(1.0 / self.pixel_scale_, name="rescaling")(inputs)
+        x = self._build_hidden_layers(x)
+        outputs = keras.layers.Dense(
+            self.n_classes_, activation="softmax", name="class_probabilities"
+        )(x)
+        return keras.Model(inputs, outputs, name=type(self).__name__)
+
+    def _build_hidden_layers(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _make_optimizer(self):
+        params = self.get_params()
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = type(keras.optimizers.get(optimizer))
+        elif isinstance(optimizer, keras.optimizers.Optimizer):
+            # A fresh copy, so that refits and clones never share slot variables.
+            return type(optimizer).from_config(optimizer.get_config())
+        routed = route_params(params, destination="optimizer", pass_filter=set())
+        return unflatten_params(
+            items=optimizer, params={"learning_rate": self.learning_rate, **routed}
+        )
+
+    def _get_compile_kwargs(self):
+        return {
+            "optimizer": self._make_optimizer(),
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+        }
+
+    # ------------------------------------------------------------- training
+    def _split_validation(self, X, y, sample_weight):
+        """Hold out ``validation_fraction`` of the data, stratified if possible."""
+        if not self.validation_fraction:
+            if self.early_stopping:
+                raise ValueError(
+                    "early_stopping=True needs validation data: set "
+                    "validation_fraction > 0."
+                )
+            return X, y, sample_weight, None
+        n_val = int(np.ceil(self.validation_fraction * len(y)))
+        if n_val < 1 or len(y) - n_val < 1:
+            return X, y, sample_weight, None
+        _, counts = np.unique(y, return_counts=True)
+        can_stratify = counts.min() >= 2 and n_val >= len(counts)
+        arrays = [X, y] + ([sample_weight] if sample_weight is not None else [])
+        parts = train_test_split(
+            *arrays,
+            test_size=n_val,
+            stratify=y if can_stratify else None,
+            random_state=self._random_state,
+        )
+        X_train, X_val, y_train, y_val = parts[:4]
+        w_train, w_val = parts[4:] if sample_weight is not None else (None, None)
+        validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
+        return X_train, y_train, w_train, validation
+
+    def _fit_keras_model(
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+    ):
+        X, y, sample_weight, validation_data = self._split_validation(
+            X, y, sample_weight
+        )
+        callbacks = list(self._fit_callbacks)
+        if self.early_stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=self.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            )
+        fit_args = {
+            "batch_size": self.batch_size,
+            "epochs": initial_epoch + epochs,
+            "initial_epoch": initial_epoch,
+            "validation_data": validation_data,
+            "sample_weight": sample_weight,
+            "verbose": self.verbose,
+            "callbacks": callbacks,
+            "shuffle": True,
+            **route_params(self.get_params(), destination="fit", pass_filter=set()),
+            **kwargs,
+        }
+        with self._seeded():
+            history = self.model_.fit(X, y, **fit_args)
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = defaultdict(list)
+        for key, values in history.history.items():
+            if key != "loss" and not key.startswith("val_"):
+                with contextlib.suppress(ValueError):
+                    key = metric_name(key)
+            self.history_[key] += [float(v) for v in values]
+        self.history_ = dict(self.history_)
+        self.n_iter_ = len(self.history_.get("loss", []))
+
+    # ----------------------------------------------------------- inference
+    def _predict_raw(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_data(X, reset=False)
+        batch_size = getattr(self, "predict__batch_size", _PREDICT_BATCH_SIZE)
+        return np.asarray(
+            self.model_.predict(X, batch_size=batch_size, verbose=0, **kwargs)
+        )
+
+    def predict_proba(self, X):
+        """Class probabilities for each image.
+
+        Parameters
+        ----------
+        X : array-like
+            Images, in any of the shapes accepted by :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in ``classes_`` order.
+        """
+        return self._predict_raw(X)
+
+    def predict(self, X):
+        """Predicted class label for each image.
+
+        Parameters
+        ----------
+        X : array-like
+            Images, in any of the shapes accepted by :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels, of the same type as the ``y`` seen in :meth:`fit`.
+        """
+        check_is_fitted(self, "model_")
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
