@@ -108,7 +108,7 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
             self, X, reset=False, image_shape=self.image_shape_
         )
         if self.scale is not None:
-            dtype = X.dtype if X.dtype.kind == "f" else np.float32
+            dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
             X = np.asarray(X, dtype=dtype) / dtype.type(self.scale)
         if self.output == "image":
             return X.reshape(-1, height, width, 1)
