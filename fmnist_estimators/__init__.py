@@ -6,7 +6,13 @@ The estimators import Keras (and with it the backend) on first use, so
 
 import importlib
 
+from ._plotting import (
+    MisclassifiedImagesDisplay,
+    SearchHeatmapDisplay,
+    TrainingHistoryDisplay,
+)
 from ._preprocessing import ImageReshaper
+from ._recipes import list_recipes, make_recipe
 from ._version import __version__
 from .datasets import fetch_fashion_mnist
 
@@ -19,7 +25,12 @@ __all__ = [
     "ANNClassifier",
     "CNNClassifier",
     "ImageReshaper",
+    "MisclassifiedImagesDisplay",
+    "SearchHeatmapDisplay",
+    "TrainingHistoryDisplay",
     "fetch_fashion_mnist",
+    "list_recipes",
+    "make_recipe",
     "__version__",
 ]
 

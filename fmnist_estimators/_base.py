@@ -18,7 +18,6 @@ from scikeras.utils import metric_name
 from scikeras._utils import route_params, unflatten_params
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -29,6 +28,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from .model_selection import holdout_split
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 
 # Large batches make inference several times faster than the training batch size.
@@ -103,7 +103,9 @@ width) or (n_samples, height, width, 1)
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights for the loss.
         **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
+            Extra arguments for ``keras.Model.fit``; ``callbacks`` passed here
+            are used for this fit only, after those of the ``callbacks``
+            parameter.
 
         Returns
         -------
@@ -264,22 +266,17 @@ width) or (n_samples, height, width, 1)
                     "validation_fraction > 0."
                 )
             return X, y, sample_weight, None
-        n_val = int(np.ceil(self.validation_fraction * len(y)))
-        if n_val < 1 or len(y) - n_val < 1:
-            return X, y, sample_weight, None
-        _, counts = np.unique(y, return_counts=True)
-        can_stratify = counts.min() >= 2 and n_val >= len(counts)
-        arrays = [X, y] + ([sample_weight] if sample_weight is not None else [])
-        parts = train_test_split(
-            *arrays,
-            test_size=n_val,
-            stratify=y if can_stratify else None,
+        train, val = holdout_split(
+            y,
+            validation_fraction=self.validation_fraction,
             random_state=self._random_state,
         )
-        X_train, X_val, y_train, y_val = parts[:4]
-        w_train, w_val = parts[4:] if sample_weight is not None else (None, None)
-        validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
-        return X_train, y_train, w_train, validation
+        if not len(val):
+            return X, y, sample_weight, None
+        if sample_weight is None:
+            return X[train], y[train], None, (X[val], y[val])
+        validation = (X[val], y[val], sample_weight[val])
+        return X[train], y[train], sample_weight[train], validation
 
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
@@ -287,7 +284,7 @@ width) or (n_samples, height, width, 1)
         X, y, sample_weight, validation_data = self._split_validation(
             X, y, sample_weight
         )
-        callbacks = list(self._fit_callbacks)
+        callbacks = list(self._fit_callbacks) + list(kwargs.pop("callbacks", None) or [])
         if self.early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(

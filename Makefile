@@ -1,0 +1,39 @@
+# Set-up is part of every target: a fresh machine needs only `make study` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATASET_DIR := /usr/share/datasets/fashion-mnist
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-packages study test clean
+
+setup: $(STAMP) system-packages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[tests]"
+	touch $(STAMP)
+
+# Debian ships the original Fashion-MNIST files (without them the library
+# downloads the data on first use) and the Chromium that checks the report.
+system-packages:
+	@missing=""; \
+	[ -d $(DATASET_DIR) ] || missing="$$missing dataset-fashion-mnist"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Not installed (needs root and apt-get):$$missing"; \
+	  fi; \
+	fi
+
+study: setup
+	$(BIN)/fmnist-estimators study --preset seed --output study-output --overwrite
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) study-output study-output.partial
