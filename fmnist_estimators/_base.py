@@ -9,6 +9,7 @@ discovery, input validation, label encoding and seeding.
 
 import contextlib
 import random
+import warnings
 from collections import defaultdict
 from numbers import Integral, Real
 
@@ -28,11 +29,41 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._version import __version__
 from .model_selection import holdout_split
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 
+
+
+def _release(version):
+    """The part of a version that must match for a pickle to load: major.minor."""
+    return tuple(version.split(".")[:2])
+
+
 # Large batches make inference several times faster than the training batch size.
 _PREDICT_BATCH_SIZE = 2048
+
+
+class _EpochRecorder(keras.callbacks.Callback):
+    """Collect each finished epoch's logs; stop at the first non-finite loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = defaultdict(list)
+        self.diverged = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            self.diverged = (self._epoch + 1, float(loss))
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history[key].append(value)
 
 
 class _BaseImageClassifier(BaseWrapper):
@@ -284,7 +315,9 @@ width) or (n_samples, height, width, 1)
         X, y, sample_weight, validation_data = self._split_validation(
             X, y, sample_weight
         )
-        callbacks = list(self._fit_callbacks) + list(kwargs.pop("callbacks", None) or [])
+        # Recorded first, so an epoch is kept before any callback can stop fit.
+        history = _EpochRecorder()
+        callbacks = [history, *self._fit_callbacks, *(kwargs.pop("callbacks", None) or [])]
         if self.early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
@@ -305,10 +338,28 @@ width) or (n_samples, height, width, 1)
             **route_params(self.get_params(), destination="fit", pass_filter=set()),
             **kwargs,
         }
-        with self._seeded():
-            history = self.model_.fit(X, y, **fit_args)
+        try:
+            with self._seeded():
+                self.model_.fit(X, y, **fit_args)
+        except KeyboardInterrupt:
+            self._record_history(history, warm_start, initial_epoch)
+            self._after_interrupt(initial_epoch + epochs)
+            raise
+        self._record_history(history, warm_start, initial_epoch)
+        if history.diverged is not None:
+            del self.model_
+            epoch, loss = history.diverged
+            raise FloatingPointError(
+                f"Training diverged: the loss became {loss} in epoch {epoch}, so "
+                f"{type(self).__name__} was left unfitted. Lower learning_rate, or "
+                "check X for extreme values."
+            )
+
+    def _record_history(self, history, warm_start, initial_epoch):
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
+        else:
+            self.history_ = defaultdict(list, self.history_)
         for key, values in history.history.items():
             if key != "loss" and not key.startswith("val_"):
                 with contextlib.suppress(ValueError):
@@ -316,6 +367,43 @@ width) or (n_samples, height, width, 1)
             self.history_[key] += [float(v) for v in values]
         self.history_ = dict(self.history_)
         self.n_iter_ = len(self.history_.get("loss", []))
+
+    def _after_interrupt(self, planned_epochs):
+        """Keep what an interrupted ``fit`` learned, or nothing if it learned nothing."""
+        if not self.n_iter_:
+            del self.model_
+            warnings.warn(
+                f"{type(self).__name__}.fit was interrupted before the first epoch "
+                "ended; the estimator is unfitted.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return
+        warnings.warn(
+            f"{type(self).__name__}.fit was interrupted after {self.n_iter_} of "
+            f"{planned_epochs} epochs; the estimator is usable and holds the weights "
+            "reached when it was interrupted (history_ lists the finished epochs).",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    # ---------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_fmnist_estimators_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved_with = state.pop("_fmnist_estimators_version", None)
+        if saved_with is None or _release(saved_with) != _release(__version__):
+            raise ValueError(
+                f"This {type(self).__name__} was saved by fmnist_estimators "
+                f"{saved_with or 'of an unknown version'}, which cannot be loaded by "
+                f"version {__version__}: the saved state differs between releases. "
+                f"Install fmnist_estimators=={saved_with} to load it, or share the "
+                "network as a .keras file (model_.save), which any version reads."
+            )
+        super().__setstate__(state)
 
     # ----------------------------------------------------------- inference
     def _predict_raw(self, X, **kwargs):

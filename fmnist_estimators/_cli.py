@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import functools
 import logging
 import os
 import sys
@@ -122,7 +123,7 @@ def main(argv=None):
     try:
         run_study(
             _study_config(args), args.output, overwrite=args.overwrite,
-            data_home=args.data_home,
+            data_home=args.data_home, log=functools.partial(print, flush=True),
         )
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)

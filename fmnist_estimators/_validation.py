@@ -72,11 +72,10 @@ def validate_images(estimator, X, *, reset, image_shape=None):
         )
     if not hasattr(X, "ndim") and not hasattr(X, "iloc"):
         X = np.asarray(X)
-        if X.dtype.kind in "OUS":
-            raise TypeError(
-                f"{name} expects numeric pixel values, got an array of dtype "
-                f"{X.dtype}."
-            )
+    if getattr(getattr(X, "dtype", None), "kind", None) in ("U", "S"):
+        raise TypeError(
+            f"{name} expects numeric pixel values, got an array of dtype {X.dtype}."
+        )
 
     if is_image_array(X):
         X = np.asarray(X)
@@ -87,10 +86,14 @@ def validate_images(estimator, X, *, reset, image_shape=None):
                 f"{name} {'was configured for' if reset else 'was fitted on'} "
                 f"{image_shape[0]}x{image_shape[1]} images."
             )
-        X = X.reshape(X.shape[0], -1)
-    X = validate_data(
-        estimator, X, reset=reset, dtype="numeric", ensure_min_features=1
-    )
+        X = X.reshape(X.shape[0], found_shape[0] * found_shape[1])
+    try:
+        X = validate_data(
+            estimator, X, reset=reset, dtype="numeric", ensure_min_features=1
+        )
+    except TypeError as error:
+        # Object arrays holding non-numbers.
+        raise TypeError(f"{name} expects numeric pixel values: {error}") from error
     if reset:
         n_features = X.shape[1]
         if image_shape is None:

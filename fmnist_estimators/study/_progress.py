@@ -1,6 +1,5 @@
 """Console progress for the study: step banners and per-epoch lines with ETA."""
 
-import sys
 import time
 
 import keras
@@ -20,10 +19,10 @@ def format_seconds(seconds):
 class EpochProgress(keras.callbacks.Callback):
     """Print one line per epoch: metrics, time per epoch and time left."""
 
-    def __init__(self, label, *, stream=None):
+    def __init__(self, label, *, log=print):
         super().__init__()
         self.label = label
-        self.stream = stream
+        self.log = log
 
     def on_train_begin(self, logs=None):
         self._start = time.perf_counter()
@@ -42,9 +41,7 @@ class EpochProgress(keras.callbacks.Callback):
             f"{name} {value:.4f}" for name, value in (logs or {}).items()
             if name in ("loss", "accuracy", "val_loss", "val_accuracy")
         )
-        print(
+        self.log(
             f"    {self.label} epoch {epoch + 1}/{self._epochs}  {metrics}  "
-            f"({format_seconds(per_epoch)}/epoch, ETA {format_seconds(per_epoch * (total - done))})",
-            file=self.stream or sys.stdout,
-            flush=True,
+            f"({format_seconds(per_epoch)}/epoch, ETA {format_seconds(per_epoch * (total - done))})"
         )

@@ -146,7 +146,7 @@ def _fit_model(key, config, X, y, log):
         random_state=config.random_state,
     )
     start = time.perf_counter()
-    estimator.fit(X, y, callbacks=[EpochProgress(label)])
+    estimator.fit(X, y, callbacks=[EpochProgress(label, log=log)])
     return estimator, time.perf_counter() - start
 
 

@@ -1,0 +1,254 @@
+"""Training and prediction speed: the seed's raw Keras code vs our estimators vs peers.
+
+Every contender runs in a fresh subprocess (so import time and peak memory are
+its own) on the same data: 54,000 training images, 6,000 held out for
+validation each epoch, the 10,000 test images for prediction and accuracy.
+Ratios against the seed's raw Keras code measured in the same run are the
+headline; absolute times depend on the machine.
+
+Usage::
+
+    python benchmarks/bench_speed.py                 # 12 epochs, every contender
+    python benchmarks/bench_speed.py --epochs 2 --contenders seed-cnn ours-cnn
+
+Writes ``benchmarks/results/speed.json`` and the table in
+``benchmarks/results/speed.md``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONTENDERS = ["seed-ann", "ours-ann", "sklearn-mlp", "seed-cnn", "ours-cnn"]
+# Forward-pass multiply-adds x 2 of the seed CNN on a 28x28 image; a training
+# step costs about three forward passes (forward, and two for the backward).
+CNN_FORWARD_FLOPS = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 1600 * 64 + 64 * 10)
+
+
+def load_split():
+    """The seed's split: first 10% of the training set for validation."""
+    from fmnist_estimators.datasets import fetch_fashion_mnist
+
+    train = fetch_fashion_mnist(subset="train")
+    test = fetch_fashion_mnist(subset="test")
+    n_val = len(train.target) // 10
+    return (
+        train.images[n_val:], train.target[n_val:],
+        train.images[:n_val], train.target[:n_val],
+        test.images, test.target,
+    )
+
+
+def _best_of(n, func):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def run_seed_keras(kind, epochs, data):
+    """The notebook's code, verbatim apart from verbose=0."""
+    start = time.perf_counter()
+    import keras
+    from keras import layers
+
+    import_time = time.perf_counter() - start
+    X_train, y_train, X_val, y_val, X_test, y_test = data
+    X_train = X_train.astype("float32") / 255.0
+    X_val = X_val.astype("float32") / 255.0
+    X_test = X_test.astype("float32") / 255.0
+    if kind == "ann":
+        model = keras.Sequential([
+            keras.Input((28, 28)), layers.Flatten(),
+            layers.Dense(128, activation="relu"), layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+    else:
+        X_train, X_val, X_test = (x[..., None] for x in (X_train, X_val, X_test))
+        model = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Flatten(), layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(X_train, y_train, epochs=epochs, batch_size=128,
+              validation_data=(X_val, y_val), verbose=0)
+    fit_time = time.perf_counter() - start
+    predict_time, proba = _best_of(3, lambda: model.predict(X_test, verbose=0))
+    accuracy = float((proba.argmax(axis=1) == y_test).mean())
+    return import_time, fit_time, predict_time, accuracy
+
+
+def run_ours(kind, epochs, data):
+    """Our estimator with the seed's settings, fed raw uint8 images."""
+    start = time.perf_counter()
+    import fmnist_estimators
+    from fmnist_estimators import make_recipe
+
+    make_recipe("seed-ann")  # imports Keras through the package, as a user would
+    import_time = time.perf_counter() - start
+    X_train, y_train, X_val, y_val, X_test, y_test = data
+    import numpy as np
+
+    X = np.concatenate([X_val, X_train])
+    y = np.concatenate([y_val, y_train])
+    estimator = make_recipe(f"seed-{kind}", epochs=epochs, random_state=0)
+    start = time.perf_counter()
+    estimator.fit(X, y)
+    fit_time = time.perf_counter() - start
+    predict_time, proba = _best_of(3, lambda: estimator.predict_proba(X_test))
+    accuracy = float((estimator.classes_[proba.argmax(axis=1)] == y_test).mean())
+    return import_time, fit_time, predict_time, accuracy
+
+
+def run_sklearn_mlp(epochs, data):
+    """scikit-learn's MLPClassifier of the same shape and settings."""
+    import warnings
+
+    start = time.perf_counter()
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    import_time = time.perf_counter() - start
+    import numpy as np
+
+    X_train, y_train, X_val, y_val, X_test, y_test = data
+    X = np.concatenate([X_val, X_train]).reshape(60000, -1).astype("float32") / 255.0
+    y = np.concatenate([y_val, y_train])
+    X_test = X_test.reshape(len(X_test), -1).astype("float32") / 255.0
+    # early_stopping holds out 10% and scores it every epoch, as Keras does;
+    # the patience keeps it from stopping before `epochs`.
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(128, 64), batch_size=128, learning_rate_init=1e-3,
+        max_iter=epochs, early_stopping=True, validation_fraction=0.1,
+        n_iter_no_change=epochs + 1, random_state=0,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    fit_time = time.perf_counter() - start
+    predict_time, proba = _best_of(3, lambda: mlp.predict_proba(X_test))
+    accuracy = float((proba.argmax(axis=1) == y_test).mean())
+    return import_time, fit_time, predict_time, accuracy
+
+
+def run_contender(name, epochs):
+    data = load_split()
+    if name == "sklearn-mlp":
+        import_time, fit_time, predict_time, accuracy = run_sklearn_mlp(epochs, data)
+    else:
+        family, kind = name.split("-")
+        runner = run_seed_keras if family == "seed" else run_ours
+        import_time, fit_time, predict_time, accuracy = runner(kind, epochs, data)
+    n_train = len(data[1])
+    result = {
+        "contender": name,
+        "epochs": epochs,
+        "import_s": round(import_time, 3),
+        "fit_s": round(fit_time, 2),
+        "epoch_s": round(fit_time / epochs, 2),
+        "train_images_per_s": round(n_train * epochs / fit_time),
+        "predict_10k_s": round(predict_time, 4),
+        "test_accuracy": round(accuracy, 4),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    if name.endswith("cnn"):
+        achieved = 3 * CNN_FORWARD_FLOPS * result["train_images_per_s"]
+        result["train_gflops"] = round(achieved / 1e9, 1)
+    return result
+
+
+def matmul_peak_gflops():
+    """The machine's float32 matrix-multiply rate with numpy, best of a few runs."""
+    import numpy as np
+
+    n = 2048
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    a @ a
+    best, _ = _best_of(5, lambda: a @ a)
+    return 2 * n**3 / best / 1e9
+
+
+def write_markdown(report, path):
+    rows = report["results"]
+    base = {r["contender"].split("-")[1]: r for r in rows if r["contender"].startswith("seed-")}
+    lines = [
+        f"Machine: {report['machine']}; Keras {report['keras']} ({report['backend']}), "
+        f"{report['epochs']} epochs; numpy float32 matmul peak "
+        f"{report['peak_gflops']:.0f} GFLOPS.",
+        "",
+        "| contender | train img/s | epoch (s) | fit vs seed | predict 10k (s) | predict vs seed "
+        "| test acc | import (s) | peak RSS (MiB) | % of peak FLOPS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        kind = "ann" if r["contender"] in ("seed-ann", "ours-ann", "sklearn-mlp") else "cnn"
+        ref = base.get(kind)
+        fit_ratio = f"{ref['fit_s'] / r['fit_s']:.2f}x" if ref else "-"
+        predict_ratio = f"{ref['predict_10k_s'] / r['predict_10k_s']:.2f}x" if ref else "-"
+        flops = (f"{100 * r['train_gflops'] / report['peak_gflops']:.0f}%"
+                 if "train_gflops" in r else "-")
+        lines.append(
+            f"| {r['contender']} | {r['train_images_per_s']:,} | {r['epoch_s']} | {fit_ratio} "
+            f"| {r['predict_10k_s']} | {predict_ratio} | {r['test_accuracy']:.4f} "
+            f"| {r['import_s']} | {r['peak_rss_mib']:,} | {flops} |"
+        )
+    lines += ["", "Ratios: the seed's raw Keras code time divided by the contender's "
+              "(higher is faster), same run, same data."]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=CONTENDERS)
+    parser.add_argument("--output", type=Path, default=HERE / "results")
+    parser.add_argument("--run-one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_one:
+        print(json.dumps(run_contender(args.run_one, args.epochs)))
+        return
+    results = []
+    for name in args.contenders:
+        print(f"running {name} ({args.epochs} epochs) ...", flush=True)
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        out = subprocess.run(
+            [sys.executable, __file__, "--run-one", name, "--epochs", str(args.epochs)],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if out.returncode:
+            sys.exit(f"{name} failed:\n{out.stderr[-3000:]}")
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print("   ", results[-1], flush=True)
+    import keras
+
+    report = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "epochs": args.epochs,
+        "peak_gflops": round(matmul_peak_gflops(), 1),
+        "results": results,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "speed.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_markdown(report, args.output / "speed.md")
+    print((args.output / "speed.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
