@@ -12,7 +12,7 @@ setup: $(STAMP) system-packages
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[tests]"
+	$(BIN)/pip install --quiet -e ".[tests,tune,cluster]"
 	touch $(STAMP)
 
 # Debian ships the original Fashion-MNIST files (without them the library

@@ -24,6 +24,26 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         Activation of the hidden layers, any name Keras knows.
     dropout : float, default=0.0
         Dropout rate after each hidden layer; 0 adds no dropout layer.
+    batch_normalization : bool, default=False
+        Batch normalisation between each hidden layer and its activation.
+    random_flip : bool, default=False
+        Flip training images left-right at random (a training-only Keras
+        preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
+    random_translation : float, default=0.0
+        Shift training images by up to this fraction of their height and width
+        at random (zero fill); 0 disables it.
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy loss.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of the optimizer (AdamW-style with "adam" or
+        "adamw").
+    lr_schedule : {"constant", "cosine", "one-cycle"}, default="constant"
+        Learning-rate schedule over the planned training steps: constant,
+        cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
+        from ``learning_rate / 25``, then cosine decay).
+    test_time_augmentation : bool, default=False
+        Average the predicted probabilities of each image and its left-right
+        mirror image.
     image_shape : tuple of (int, int), default=None
         Height and width of one image. None infers it from ``X`` in ``fit``:
         from the array shape for 3-D or 4-D input, else a square image when the
@@ -113,6 +133,13 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         hidden_layer_sizes=(128, 64),
         activation="relu",
         dropout=0.0,
+        batch_normalization=False,
+        random_flip=False,
+        random_translation=0.0,
+        label_smoothing=0.0,
+        weight_decay=0.0,
+        lr_schedule="constant",
+        test_time_augmentation=False,
         image_shape=None,
         pixel_scale="auto",
         optimizer="adam",
@@ -131,6 +158,13 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.random_flip = random_flip
+        self.random_translation = random_translation
+        self.label_smoothing = label_smoothing
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.test_time_augmentation = test_time_augmentation
         self.image_shape = image_shape
         self.pixel_scale = pixel_scale
         self.optimizer = optimizer
@@ -147,8 +181,10 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         vars(self).update(kwargs)
 
     def _build_hidden_layers(self, x):
+        if self._augments:
+            x = keras.layers.Flatten()(self._augmented_images(x))
         for units in self.hidden_layer_sizes:
-            x = keras.layers.Dense(units, activation=self.activation)(x)
+            x = self._activated(keras.layers.Dense, x, units)
             if self.dropout:
                 x = keras.layers.Dropout(self.dropout)(x)
         return x

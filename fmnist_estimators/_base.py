@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._version import __version__
-from .model_selection import holdout_split
+from .model_selection._split import holdout_split, n_validation
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 
 
@@ -40,6 +40,8 @@ def _release(version):
     return tuple(version.split(".")[:2])
 
 
+# Several training steps per call into the backend: less Python overhead per step.
+_STEPS_PER_EXECUTION = 8
 # Large batches make inference several times faster than the training batch size.
 _PREDICT_BATCH_SIZE = 2048
 
@@ -79,6 +81,13 @@ class _BaseImageClassifier(BaseWrapper):
         "pixel_scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), None],
         "activation": [str],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_normalization": ["boolean"],
+        "random_flip": ["boolean"],
+        "random_translation": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"constant", "cosine", "one-cycle"})],
+        "test_time_augmentation": ["boolean"],
         "optimizer": [str, type, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -187,6 +196,7 @@ width) or (n_samples, height, width, 1)
                 f"one class: {self.classes_[0]!r}."
             )
         self.feature_encoder_ = FunctionTransformer().fit(X)
+        self._n_train_samples = len(y) - n_validation(len(y), self.validation_fraction)
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
         return X, y
@@ -212,9 +222,10 @@ width) or (n_samples, height, width, 1)
             self.image_shape_ = image_shape
             self.pixel_scale_ = resolve_pixel_scale(self.pixel_scale, X)
             self._fit_pixel_max = float(X.max()) if X.size else 0.0
+            X = X.astype(keras.backend.floatx(), copy=False)
         else:
+            # Prediction converts chunk by chunk, in bounded memory.
             warn_on_pixel_range(self, X)
-        X = X.astype(keras.backend.floatx(), copy=False)
         if y is not None:
             y = self._validate_target(y)
             check_consistent_length(X, y)
@@ -267,6 +278,47 @@ width) or (n_samples, height, width, 1)
     def _build_hidden_layers(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def _augments(self):
+        return self.random_flip or self.random_translation > 0
+
+    def _augmented_images(self, x):
+        """Flat pixels -> (height, width, 1) images, augmented during training only."""
+        x = keras.layers.Reshape((*self.image_shape_, 1))(x)
+        if self.random_flip:
+            x = keras.layers.RandomFlip("horizontal")(x)
+        if self.random_translation > 0:
+            x = keras.layers.RandomTranslation(
+                self.random_translation, self.random_translation, fill_mode="constant"
+            )(x)
+        return x
+
+    def _activated(self, layer_class, x, *args, **kwargs):
+        """A Dense or Conv2D layer and its activation, batch-normalised if asked."""
+        if not self.batch_normalization:
+            return layer_class(*args, activation=self.activation, **kwargs)(x)
+        # The normalisation's shift replaces the layer's bias.
+        x = layer_class(*args, use_bias=False, **kwargs)(x)
+        x = keras.layers.BatchNormalization()(x)
+        return keras.layers.Activation(self.activation)(x)
+
+    def _learning_rate(self):
+        """The learning rate, or a schedule over the planned training steps."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        n_train = self._n_train_samples
+        total_steps = max(1, self.epochs * int(np.ceil(n_train / self.batch_size)))
+        schedules = keras.optimizers.schedules
+        if self.lr_schedule == "cosine":
+            return schedules.CosineDecay(self.learning_rate, decay_steps=total_steps)
+        # One cycle: linear warm-up over 30% of the steps from lr/25, then cosine
+        # decay to lr/1000.
+        warmup = max(1, int(0.3 * total_steps))
+        return schedules.CosineDecay(
+            self.learning_rate / 25, decay_steps=max(1, total_steps - warmup),
+            alpha=1e-3, warmup_target=self.learning_rate, warmup_steps=warmup,
+        )
+
     def _make_optimizer(self):
         params = self.get_params()
         optimizer = self.optimizer
@@ -275,16 +327,24 @@ width) or (n_samples, height, width, 1)
         elif isinstance(optimizer, keras.optimizers.Optimizer):
             # A fresh copy, so that refits and clones never share slot variables.
             return type(optimizer).from_config(optimizer.get_config())
+        options = {"learning_rate": self._learning_rate()}
+        if self.weight_decay:
+            options["weight_decay"] = self.weight_decay
         routed = route_params(params, destination="optimizer", pass_filter=set())
-        return unflatten_params(
-            items=optimizer, params={"learning_rate": self.learning_rate, **routed}
-        )
+        return unflatten_params(items=optimizer, params={**options, **routed})
 
     def _get_compile_kwargs(self):
+        if self.label_smoothing:
+            loss = keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy()
         return {
             "optimizer": self._make_optimizer(),
-            "loss": "sparse_categorical_crossentropy",
+            "loss": loss,
             "metrics": ["accuracy"],
+            "steps_per_execution": _STEPS_PER_EXECUTION,
+            # Routed ``compile__<name>`` parameters, e.g. compile__jit_compile=True.
+            **route_params(self.get_params(), destination="compile", pass_filter=set()),
         }
 
     # ------------------------------------------------------------- training
@@ -315,6 +375,12 @@ width) or (n_samples, height, width, 1)
         X, y, sample_weight, validation_data = self._split_validation(
             X, y, sample_weight
         )
+        if self.label_smoothing:
+            # Label smoothing needs one-hot targets (categorical cross-entropy).
+            y = self._one_hot(y)
+            if validation_data is not None:
+                validation_data = (validation_data[0], self._one_hot(validation_data[1]),
+                                   *validation_data[2:])
         # Recorded first, so an epoch is kept before any callback can stop fit.
         history = _EpochRecorder()
         callbacks = [history, *self._fit_callbacks, *(kwargs.pop("callbacks", None) or [])]
@@ -354,6 +420,9 @@ width) or (n_samples, height, width, 1)
                 f"{type(self).__name__} was left unfitted. Lower learning_rate, or "
                 "check X for extreme values."
             )
+
+    def _one_hot(self, y):
+        return np.eye(self.n_classes_, dtype=keras.backend.floatx())[y.astype(int)]
 
     def _record_history(self, history, warm_start, initial_epoch):
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
@@ -409,10 +478,29 @@ width) or (n_samples, height, width, 1)
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
-        batch_size = getattr(self, "predict__batch_size", _PREDICT_BATCH_SIZE)
-        return np.asarray(
-            self.model_.predict(X, batch_size=batch_size, verbose=0, **kwargs)
-        )
+        proba = self._predict_in_chunks(X)
+        if self.test_time_augmentation:
+            height, width = self.image_shape_
+            flipped = X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
+            proba = (proba + self._predict_in_chunks(flipped)) / 2
+        return proba
+
+    def _predict_in_chunks(self, X):
+        """Class probabilities, converting to float one chunk at a time.
+
+        Memory stays bounded by the chunk size whatever the number of images,
+        and ``predict_on_batch`` skips the dataset machinery of
+        ``keras.Model.predict``.
+        """
+        chunk = getattr(self, "predict__batch_size", _PREDICT_BATCH_SIZE)
+        floatx = keras.backend.floatx()
+        proba = np.empty((len(X), self.n_classes_), dtype=floatx)
+        for start in range(0, len(X), chunk):
+            batch = np.asarray(X[start:start + chunk], dtype=floatx)
+            proba[start:start + chunk] = keras.ops.convert_to_numpy(
+                self.model_.predict_on_batch(batch)
+            )
+        return proba
 
     def predict_proba(self, X):
         """Class probabilities for each image.

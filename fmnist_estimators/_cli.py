@@ -67,6 +67,13 @@ def build_parser():
         help="epochs per grid point; 0 skips the grid search",
     )
     study.add_argument(
+        "--tune-trials", type=_non_negative_int,
+        help="Optuna trials for the 'tuned CNN' row (default 10; 0 skips it)",
+    )
+    study.add_argument(
+        "--tune-epochs", type=_positive_int, help="epochs of a full Optuna trial (default 3)"
+    )
+    study.add_argument(
         "--n-train", type=_positive_int,
         help="use a stratified subset of this many training images",
     )
@@ -88,6 +95,36 @@ def build_parser():
         "--data-home", help="where Fashion-MNIST is cached or downloaded "
         "(default: scikit-learn's data home)",
     )
+    tune = commands.add_parser(
+        "tune", help="tune the ANN or CNN with a grid, successive halving or Optuna",
+        description="Search hyperparameters of the ANN or the CNN on a validation "
+        "hold-out of the training set (the test set is not used) and write "
+        "report.html, search_results.csv and best.json to --output.",
+    )
+    tune.add_argument("--model", choices=["cnn", "ann"], default="cnn",
+                      help="model to tune (default: cnn)")
+    tune.add_argument(
+        "--search", choices=["grid", "halving", "optuna"], default="grid",
+        help="grid: GridSearchCV; halving: HalvingGridSearchCV with epochs as the "
+        "resource; optuna: learning rate, batch size, dropout and widths with "
+        "per-epoch pruning (default: grid)",
+    )
+    tune.add_argument("--learning-rates", type=_positive_float, nargs="+",
+                      default=[1e-3, 5e-4], help="grid values (default: 1e-3 5e-4)")
+    tune.add_argument("--batch-sizes", type=_positive_int, nargs="+", default=[64, 128],
+                      help="grid values (default: 64 128)")
+    tune.add_argument("--epochs", type=_positive_int, default=3,
+                      help="epochs per candidate (default: 3)")
+    tune.add_argument("--n-trials", type=_positive_int, default=10,
+                      help="Optuna trials (default: 10)")
+    tune.add_argument("--n-train", type=_positive_int,
+                      help="use a stratified subset of this many training images")
+    tune.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    tune.add_argument("--output", default="tune-output",
+                      help="folder to create for the results (default: tune-output)")
+    tune.add_argument("--overwrite", action="store_true",
+                      help="replace --output if it exists (once the search has finished)")
+    tune.add_argument("--data-home", help="where Fashion-MNIST is cached or downloaded")
     return parser
 
 
@@ -100,6 +137,8 @@ def _study_config(args):
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
         "grid_epochs": args.grid_epochs,
+        "tune_trials": args.tune_trials,
+        "tune_epochs": args.tune_epochs,
         "n_train": args.n_train,
         "n_test": args.n_test,
         "random_state": args.random_state,
@@ -118,13 +157,25 @@ def main(argv=None):
     import matplotlib
 
     matplotlib.use("Agg")
-    from .study import run_study
-
+    log = functools.partial(print, flush=True)
     try:
-        run_study(
-            _study_config(args), args.output, overwrite=args.overwrite,
-            data_home=args.data_home, log=functools.partial(print, flush=True),
-        )
+        if args.command == "study":
+            from .study import run_study
+
+            run_study(
+                _study_config(args), args.output, overwrite=args.overwrite,
+                data_home=args.data_home, log=log,
+            )
+        else:
+            from .study._tune import run_tune
+
+            run_tune(
+                model=args.model, search=args.search,
+                grid={"learning_rate": args.learning_rates, "batch_size": args.batch_sizes},
+                epochs=args.epochs, n_trials=args.n_trials, n_train=args.n_train,
+                random_state=args.random_state, output=args.output,
+                overwrite=args.overwrite, data_home=args.data_home, log=log,
+            )
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -25,16 +25,39 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     Parameters
     ----------
     filters : tuple of int, default=(32, 64)
-        Number of filters of each convolution block (convolution + 2x2 max
-        pooling).
+        Number of filters of each convolution block (``convs_per_block``
+        convolutions, then 2x2 max pooling).
     kernel_size : int, default=3
         Side of the square convolution kernels.
+    convs_per_block : int, default=1
+        Convolutions in each block before its pooling (2 gives VGG-style
+        blocks).
     dense_units : tuple of int, default=(64,)
         Units of the dense layers after the convolution blocks.
     activation : str, default="relu"
         Activation of the hidden layers, any name Keras knows.
     dropout : float, default=0.0
         Dropout rate before each dense layer; 0 adds no dropout layer.
+    batch_normalization : bool, default=False
+        Batch normalisation between each hidden layer and its activation.
+    random_flip : bool, default=False
+        Flip training images left-right at random (a training-only Keras
+        preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
+    random_translation : float, default=0.0
+        Shift training images by up to this fraction of their height and width
+        at random (zero fill); 0 disables it.
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy loss.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of the optimizer (AdamW-style with "adam" or
+        "adamw").
+    lr_schedule : {"constant", "cosine", "one-cycle"}, default="constant"
+        Learning-rate schedule over the planned training steps: constant,
+        cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
+        from ``learning_rate / 25``, then cosine decay).
+    test_time_augmentation : bool, default=False
+        Average the predicted probabilities of each image and its left-right
+        mirror image.
     image_shape : tuple of (int, int), default=None
         Height and width of one image. None infers it from ``X`` in ``fit``:
         from the array shape for 3-D or 4-D input, else a square image when the
@@ -116,6 +139,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         **_BaseImageClassifier._parameter_constraints,
         "filters": [tuple, list],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "convs_per_block": [Interval(Integral, 1, None, closed="left")],
         "dense_units": [tuple, list],
     }
 
@@ -124,9 +148,17 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         *,
         filters=(32, 64),
         kernel_size=3,
+        convs_per_block=1,
         dense_units=(64,),
         activation="relu",
         dropout=0.0,
+        batch_normalization=False,
+        random_flip=False,
+        random_translation=0.0,
+        label_smoothing=0.0,
+        weight_decay=0.0,
+        lr_schedule="constant",
+        test_time_augmentation=False,
         image_shape=None,
         pixel_scale="auto",
         optimizer="adam",
@@ -144,9 +176,17 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     ):
         self.filters = filters
         self.kernel_size = kernel_size
+        self.convs_per_block = convs_per_block
         self.dense_units = dense_units
         self.activation = activation
         self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.random_flip = random_flip
+        self.random_translation = random_translation
+        self.label_smoothing = label_smoothing
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.test_time_augmentation = test_time_augmentation
         self.image_shape = image_shape
         self.pixel_scale = pixel_scale
         self.optimizer = optimizer
@@ -165,15 +205,14 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     def _build_hidden_layers(self, x):
         height, width = self.image_shape_
         k = self.kernel_size
-        x = keras.layers.Reshape((height, width, 1))(x)
+        x = self._augmented_images(x)
         for n_filters in self.filters:
-            # "valid" convolutions as in the study; pad only images too small.
-            padding = "valid" if min(height, width) >= k else "same"
-            x = keras.layers.Conv2D(
-                n_filters, k, activation=self.activation, padding=padding
-            )(x)
-            if padding == "valid":
-                height, width = height - k + 1, width - k + 1
+            for _ in range(self.convs_per_block):
+                # "valid" convolutions as in the study; pad only images too small.
+                padding = "valid" if min(height, width) >= k else "same"
+                x = self._activated(keras.layers.Conv2D, x, n_filters, k, padding=padding)
+                if padding == "valid":
+                    height, width = height - k + 1, width - k + 1
             pool = (2 if height >= 2 else 1, 2 if width >= 2 else 1)
             if pool != (1, 1):
                 x = keras.layers.MaxPooling2D(pool)(x)
@@ -182,5 +221,5 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         for units in self.dense_units:
             if self.dropout:
                 x = keras.layers.Dropout(self.dropout)(x)
-            x = keras.layers.Dense(units, activation=self.activation)(x)
+            x = self._activated(keras.layers.Dense, x, units)
         return x

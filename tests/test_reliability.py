@@ -17,19 +17,21 @@ FAST = {"hidden_layer_sizes": (16,), "epochs": 3, "batch_size": 64, "random_stat
 
 
 class _InterruptAt(keras.callbacks.Callback):
-    def __init__(self, epoch, batch=None):
+    """Raise KeyboardInterrupt at the end of an epoch, or within it."""
+
+    def __init__(self, epoch, *, within_epoch=False):
         super().__init__()
-        self.epoch, self.batch, self._current = epoch, batch, 0
+        self.epoch, self.within_epoch, self._current = epoch, within_epoch, 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.batch is not None and self._current == self.epoch and batch == self.batch:
+        if self.within_epoch and self._current == self.epoch:
             raise KeyboardInterrupt
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.batch is None and epoch == self.epoch:
+        if not self.within_epoch and epoch == self.epoch:
             raise KeyboardInterrupt
 
 
@@ -57,7 +59,7 @@ def test_fit_interrupted_in_first_epoch_is_unfitted(fashion_train):
     clf = ANNClassifier(**FAST)
     with pytest.warns(UserWarning, match="estimator is unfitted"):
         with pytest.raises(KeyboardInterrupt):
-            clf.fit(X[:500], y[:500], callbacks=[_InterruptAt(epoch=0, batch=1)])
+            clf.fit(X[:500], y[:500], callbacks=[_InterruptAt(epoch=0, within_epoch=True)])
     with pytest.raises(NotFittedError):
         clf.predict(X[:5])
 

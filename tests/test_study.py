@@ -13,10 +13,13 @@ import pytest
 from fmnist_estimators.study import StudyConfig, run_study
 from fmnist_estimators._cli import main
 
-TINY = StudyConfig(n_train=1200, n_test=400, epochs=2, grid_epochs=1)
+TINY = StudyConfig(
+    n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1
+)
+MODELS = ["ann", "cnn", "tuned-cnn"]
 FIGURES = [
-    "learning_curves.png", "confusion_matrix_ann.png", "confusion_matrix_cnn.png",
-    "misclassified_ann.png", "misclassified_cnn.png", "grid_heatmap.png",
+    "learning_curves.png", *(f"confusion_matrix_{m}.png" for m in MODELS),
+    *(f"misclassified_{m}.png" for m in MODELS), "grid_heatmap.png",
 ]
 
 
@@ -32,8 +35,9 @@ def test_every_output_is_written(study):
     output, _, _ = study
     expected = {
         "report.html", "metrics.json", "comparison.csv", "grid_results.csv",
-        "classification_report_ann.csv", "classification_report_cnn.csv",
-        "ann.joblib", "ann.keras", "cnn.joblib", "cnn.keras", *FIGURES,
+        "optuna_trials.csv", *FIGURES,
+        *(f"classification_report_{m}.csv" for m in MODELS),
+        *(f"{m}.{ext}" for m in MODELS for ext in ("joblib", "keras")),
     }
     assert {p.name for p in output.iterdir()} == expected
     assert not output.with_name("out.partial").exists()
@@ -43,7 +47,7 @@ def test_metrics_json(study, target_names):
     output, metrics, _ = study
     on_disk = json.loads((output / "metrics.json").read_text())
     assert on_disk["data"] == {"n_train": 1080, "n_validation": 120, "n_test": 400}
-    for label in ("ANN", "CNN"):
+    for label in ("ANN", "CNN", "Tuned CNN"):
         model = on_disk["models"][label]
         assert 0.3 < model["test_accuracy"] <= 1
         assert model["test_loss"] > 0
@@ -54,12 +58,14 @@ def test_metrics_json(study, target_names):
         assert model["network_reload_max_abs_diff"] < 1e-5
     assert metrics["models"]["CNN"]["n_params"] == 121_930
     assert len(on_disk["grid"]) == 4
+    assert len(on_disk["optuna_trials"]) == 2
+    assert set(on_disk["models"]["Tuned CNN"]["params"]) >= {"learning_rate", "filters"}
 
 
 def test_tables(study):
     output, metrics, _ = study
     comparison = pd.read_csv(output / "comparison.csv", index_col="model")
-    assert list(comparison.index) == ["ANN", "CNN"]
+    assert list(comparison.index) == ["ANN", "CNN", "Tuned CNN"]
     np.testing.assert_allclose(
         comparison.loc["CNN", "test accuracy"], metrics["models"]["CNN"]["test_accuracy"]
     )
@@ -78,7 +84,8 @@ def test_saved_models_reload(study, fashion_test):
 def test_progress_lines(study):
     _, _, lines = study
     text = "\n".join(lines)
-    assert "[1/7] Loading Fashion-MNIST" in text
+    assert "[1/9] Loading Fashion-MNIST" in text
+    assert "trial 2/2" in text
     assert "CNN epoch 2/2" in text and "ETA" in text
     assert "Report:" in lines[-1]
 
@@ -99,7 +106,7 @@ def test_interrupted_study_leaves_no_report(tmp_path):
         if line.startswith("[4/"):
             raise KeyboardInterrupt
 
-    config = StudyConfig(n_train=600, n_test=200, epochs=1, grid_epochs=1)
+    config = StudyConfig(n_train=600, n_test=200, epochs=1, grid_epochs=1, tune_trials=0)
     with pytest.raises(KeyboardInterrupt):
         run_study(config, tmp_path / "out", log=interrupt_at_grid)
     assert not (tmp_path / "out").exists()
@@ -157,8 +164,23 @@ def test_report_in_a_real_browser(study, tmp_path):
             browser.close()
     assert len(images) == len(FIGURES)
     assert all(complete and width > 100 for _, complete, width in images), images
-    for label in ("ANN", "CNN"):
+    assert "Optuna search" in text
+    for label in ("ANN", "CNN", "Tuned CNN"):
         accuracy = metrics["models"][label]["test_accuracy"]
         assert f"{label} test accuracy" in text
         assert f"{accuracy:.4f}" in text
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("search", ["grid", "optuna"])
+def test_tune_command(tmp_path, search):
+    output = tmp_path / search
+    argv = ["tune", "--search", search, "--n-train", "600", "--epochs", "1",
+            "--n-trials", "2", "--output", str(output)]
+    assert main(argv) == 0
+    best = json.loads((output / "best.json").read_text())
+    assert best["search"] == search and 0 < best["validation_accuracy"] <= 1
+    table = pd.read_csv(output / "search_results.csv")
+    assert len(table) == (4 if search == "grid" else 2)
+    assert "test set was not used" in (output / "report.html").read_text()
+    assert (output / "search_heatmap.png").exists() == (search == "grid")

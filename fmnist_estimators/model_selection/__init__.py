@@ -1,5 +1,23 @@
-"""Helpers for validating and comparing the estimators."""
+"""Helpers to select and compare models with scikit-learn's tools."""
 
+from ._optuna import (
+    ann_search_space,
+    cnn_search_space,
+    optuna_results_table,
+    tune_with_optuna,
+)
+from ._parallel import threads_per_worker, worker_thread_limits
+from ._reports import cross_validation_report, search_results_table
 from ._split import holdout_split
 
-__all__ = ["holdout_split"]
+__all__ = [
+    "ann_search_space",
+    "cnn_search_space",
+    "cross_validation_report",
+    "holdout_split",
+    "optuna_results_table",
+    "search_results_table",
+    "threads_per_worker",
+    "tune_with_optuna",
+    "worker_thread_limits",
+]

@@ -4,6 +4,12 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 
+def n_validation(n_samples, validation_fraction):
+    """Size of the hold-out: ``ceil(fraction * n)``, or 0 if nothing can be held out."""
+    n_val = int(np.ceil(validation_fraction * n_samples)) if validation_fraction else 0
+    return n_val if 0 < n_val < n_samples else 0
+
+
 def holdout_split(y, *, validation_fraction, random_state=None):
     """Indices of a train/validation hold-out, stratified when possible.
 
@@ -41,8 +47,8 @@ def holdout_split(y, *, validation_fraction, random_state=None):
     y = np.asarray(y)
     n_samples = len(y)
     indices = np.arange(n_samples)
-    n_val = int(np.ceil(validation_fraction * n_samples))
-    if not 0 < n_val < n_samples:
+    n_val = n_validation(n_samples, validation_fraction)
+    if not n_val:
         return indices, indices[:0]
     _, counts = np.unique(y, return_counts=True)
     can_stratify = counts.min() >= 2 and n_val >= len(counts)

@@ -23,6 +23,7 @@ from ..model_selection import holdout_split
 from ._progress import EpochProgress, format_seconds
 
 MODEL_RECIPES = {"ann": ("ANN", "seed-ann"), "cnn": ("CNN", "seed-cnn")}
+TUNED_KEY, TUNED_LABEL = "tuned-cnn", "Tuned CNN"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +44,12 @@ class StudyConfig:
         The CNN's learning-rate x batch-size grid.
     grid_epochs : int
         Epochs per grid point; 0 skips the grid search.
+    tune_trials : int
+        Optuna trials for the "tuned CNN" (learning rate, batch size, dropout,
+        widths), pruned per epoch on the validation hold-out; 0 skips it.
+    tune_epochs : int
+        Epochs of a full Optuna trial. The tuned CNN is then trained like the
+        others, for ``epochs``.
     random_state : int
         Seed of the subsets, the split and every model.
     """
@@ -58,6 +65,8 @@ class StudyConfig:
         default_factory=lambda: {"learning_rate": [1e-3, 5e-4], "batch_size": [64, 128]}
     )
     grid_epochs: int = 3
+    tune_trials: int = 10
+    tune_epochs: int = 3
     random_state: int = 0
 
 
@@ -65,7 +74,9 @@ PRESETS = {
     # The notebook's settings on the full data.
     "seed": StudyConfig(),
     # Minutes on a laptop: 6,000 training and 2,000 test images.
-    "quick": StudyConfig(n_train=6000, n_test=2000, epochs=4, grid_epochs=1),
+    "quick": StudyConfig(
+        n_train=6000, n_test=2000, epochs=4, grid_epochs=1, tune_trials=4, tune_epochs=2
+    ),
 }
 
 
@@ -135,16 +146,15 @@ def _write_csv(frame, path, **kwargs):
         frame.to_csv(tmp, **kwargs)
 
 
-def _fit_model(key, config, X, y, log):
-    label, recipe = MODEL_RECIPES[key]
-    estimator = make_recipe(
-        recipe,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        validation_fraction=config.validation_fraction,
-        random_state=config.random_state,
-    )
+def _fit_model(recipe, label, config, X, y, log, **params):
+    settings = {
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "validation_fraction": config.validation_fraction,
+        "random_state": config.random_state,
+    }
+    estimator = make_recipe(recipe, **{**settings, **params})
     start = time.perf_counter()
     estimator.fit(X, y, callbacks=[EpochProgress(label, log=log)])
     return estimator, time.perf_counter() - start
@@ -160,6 +170,40 @@ def _evaluate(estimator, X_test, y_test, target_names):
         output_dict=True, zero_division=0,
     )
     return proba, y_pred, predict_time, report
+
+
+def _optuna_search(config, X, y, log):
+    """Optuna over the CNN's space on the validation hold-out; None without optuna."""
+    from ..model_selection import cnn_search_space, optuna_results_table, tune_with_optuna
+
+    try:
+        import optuna
+    except ImportError:
+        log("      skipped: Optuna is not installed (pip install optuna)")
+        return None, None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    base = make_recipe(
+        "seed-cnn", epochs=config.tune_epochs, random_state=config.random_state
+    )
+
+    def report(study, trial):
+        value = trial.value if trial.value is not None else max(
+            trial.intermediate_values.values(), default=float("nan"))
+        log(f"    trial {trial.number + 1}/{config.tune_trials} {trial.state.name.lower()} "
+            f"after {len(trial.intermediate_values)} epoch(s): validation accuracy "
+            f"{value:.4f}  {trial.user_attrs.get('params')}")
+
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=config.random_state),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+    )
+    tune_with_optuna(
+        base, cnn_search_space, X, y, n_trials=config.tune_trials,
+        validation_fraction=config.validation_fraction,
+        random_state=config.random_state, study=study, callbacks=[report],
+    )
+    return study, optuna_results_table(study)
 
 
 def _grid_search(config, X, y, train_idx, val_idx):
@@ -248,7 +292,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             f"{list(config.models)}."
         )
     output, staging = _prepare_output(output, overwrite)
-    n_steps = 4 + len(config.models) + (config.grid_epochs > 0)
+    tune = config.tune_trials > 0 and "cnn" in config.models
+    n_steps = 4 + len(config.models) + (config.grid_epochs > 0) + 2 * tune
     steps = _Steps(n_steps, log)
     try:
         steps.start("Loading Fashion-MNIST")
@@ -268,7 +313,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         for key in config.models:
             label, recipe = MODEL_RECIPES[key]
             steps.start(f"Training the {label} ({config.epochs} epochs)")
-            estimator, fit_time = _fit_model(key, config, X, y, log)
+            estimator, fit_time = _fit_model(recipe, label, config, X, y, log)
             models[key] = estimator
             results[key] = {"label": label, "recipe": recipe, "fit_time_s": round(fit_time, 2)}
             steps.done()
@@ -277,6 +322,29 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         if config.grid_epochs > 0:
             steps.start(f"Grid search of the CNN ({config.grid_epochs} epoch(s) per point)")
             search, grid_table = _grid_search(config, X, y, train_idx, val_idx)
+            steps.done()
+
+        optuna_table = None
+        if tune:
+            steps.start(
+                f"Optuna search of the CNN ({config.tune_trials} trials, up to "
+                f"{config.tune_epochs} epoch(s) each, pruned per epoch)"
+            )
+            study, optuna_table = _optuna_search(config, X, y, log)
+            steps.done()
+            steps.start(f"Training the tuned CNN ({config.epochs} epochs)")
+            if study is None:
+                log("      skipped: no Optuna search")
+            else:
+                best = study.best_trial.user_attrs["params"]
+                estimator, fit_time = _fit_model(
+                    "seed-cnn", TUNED_LABEL, config, X, y, log, **best
+                )
+                models[TUNED_KEY] = estimator
+                results[TUNED_KEY] = {
+                    "label": TUNED_LABEL, "recipe": "seed-cnn", "params": best,
+                    "fit_time_s": round(fit_time, 2),
+                }
             steps.done()
 
         steps.start("Evaluating on the test set (used once)")
@@ -331,8 +399,11 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             _write_csv(frame, staging / f"classification_report_{key}.csv")
         if grid_table is not None:
             _write_csv(grid_table, staging / "grid_results.csv", index=False)
+        if optuna_table is not None:
+            _write_csv(optuna_table, staging / "optuna_trials.csv", index=False)
+        labels = {key: results[key]["label"] for key in models}
         figures = plot_figures(
-            models, predictions, X_test, y_test, target_names, search, config
+            models, labels, predictions, X_test, y_test, target_names, search, config
         )
         for name, figure in figures.items():
             _save_figure(figure, staging / name)
@@ -345,13 +416,17 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             },
             "models": {results[k]["label"]: results[k] for k in models},
             "grid": None if grid_table is None else grid_table.to_dict(orient="records"),
+            "optuna_trials": None if optuna_table is None
+            else optuna_table.to_dict(orient="records"),
             "step_times_s": steps.times,
             "environment": _environment(),
         }
         write_text(staging / "metrics.json", json.dumps(metrics, indent=2, default=_json_default))
         write_text(
             staging / "report.html",
-            render_report(metrics, comparison, reports, grid_table, staging, figures),
+            render_report(
+                metrics, comparison, reports, labels, grid_table, optuna_table, staging
+            ),
         )
         steps.done()
     except BaseException as error:

@@ -1,0 +1,144 @@
+"""``fmnist-estimators tune``: one search, written up like the study."""
+
+import html
+import json
+import time
+
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
+
+from .._io import write_text
+from .._recipes import make_recipe
+from ..datasets import fetch_fashion_mnist
+from ..model_selection import (
+    ann_search_space,
+    cnn_search_space,
+    holdout_split,
+    optuna_results_table,
+    search_results_table,
+    tune_with_optuna,
+)
+from ._report import _CSS, _image_tag, _table
+from ._runner import _prepare_output, _publish, _save_figure, _subset, _write_csv
+
+SEARCHES = ("grid", "halving", "optuna")
+
+
+def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
+             n_train=None, validation_fraction=0.1, random_state=0,
+             output="tune-output", overwrite=False, data_home=None, log=print):
+    """Tune the ANN or the CNN on the training set and write a report.
+
+    Every search scores candidates on the same validation hold-out of the
+    training set; the test set is not touched.
+
+    Parameters
+    ----------
+    model : {"ann", "cnn"}, default="cnn"
+        The family to tune, starting from its seed recipe.
+    search : {"grid", "halving", "optuna"}, default="grid"
+        ``GridSearchCV``; ``HalvingGridSearchCV`` with epochs as the resource
+        (1 up to ``epochs``); or Optuna over learning rate, batch size,
+        dropout and widths with per-epoch pruning.
+    grid : dict of str to list, default=None
+        Grid of the grid and halving searches; the seed's learning rate x
+        batch size grid by default.
+    epochs : int, default=3
+        Epochs per candidate (the largest resource for halving).
+    n_trials : int, default=10
+        Trials of the Optuna search.
+    n_train : int, default=None
+        Stratified subset of the training set; None uses all of it.
+    validation_fraction : float, default=0.1
+        The hold-out that scores every candidate.
+    random_state : int, default=0
+        Seed of the subset, the hold-out, the sampler and the models.
+    output : str or path, default="tune-output"
+        Folder to create; written in full or not at all.
+    overwrite : bool, default=False
+        Replace an existing output folder once the search has finished.
+    data_home : str or path, default=None
+        Where Fashion-MNIST is cached.
+    log : callable, default=print
+        Receives the progress lines.
+
+    Returns
+    -------
+    summary : dict
+        The content of ``best.json``.
+    """
+    if model not in ("ann", "cnn") or search not in SEARCHES:
+        raise ValueError(f"model must be 'ann' or 'cnn' and search one of {SEARCHES}.")
+    grid = grid or {"learning_rate": [1e-3, 5e-4], "batch_size": [64, 128]}
+    output, staging = _prepare_output(output, overwrite)
+    try:
+        train = fetch_fashion_mnist(subset="train", data_home=data_home)
+        X, y = _subset(train.images, train.target, n_train, random_state)
+        base = make_recipe(f"seed-{model}", epochs=epochs, random_state=random_state)
+        log(f"{search} search of the {model.upper()} on {len(y)} training images ...")
+        start = time.perf_counter()
+        figure = None
+        if search == "optuna":
+            study = tune_with_optuna(
+                base, cnn_search_space if model == "cnn" else ann_search_space, X, y,
+                n_trials=n_trials, validation_fraction=validation_fraction,
+                random_state=random_state,
+                callbacks=[lambda study, trial: log(
+                    f"    trial {trial.number + 1}/{n_trials}: {trial.state.name.lower()}")],
+            )
+            table = optuna_results_table(study)
+            best = {"params": study.best_trial.user_attrs["params"],
+                    "validation_accuracy": study.best_value}
+        else:
+            cv = [holdout_split(y, validation_fraction=validation_fraction,
+                                random_state=random_state)]
+            base.set_params(validation_fraction=0.0)
+            if search == "grid":
+                searcher = GridSearchCV(base, grid, cv=cv, refit=False, verbose=3)
+            else:
+                searcher = HalvingGridSearchCV(
+                    base, grid, resource="epochs", min_resources=1, max_resources=epochs,
+                    factor=2, cv=cv, refit=False, verbose=1, random_state=random_state,
+                )
+            searcher.fit(X, y)
+            table = search_results_table(searcher)
+            best = {"params": searcher.best_params_,
+                    "validation_accuracy": float(searcher.best_score_)}
+            if len(grid) == 2 and search == "grid":
+                from .._plotting import SearchHeatmapDisplay
+
+                x_param, y_param = sorted(grid)
+                figure = SearchHeatmapDisplay.from_search(
+                    searcher, x_param=x_param, y_param=y_param
+                ).figure_
+        best.update(
+            model=model, search=search, wall_time_s=round(time.perf_counter() - start, 1),
+            n_train=int(len(y)), epochs=epochs, random_state=random_state,
+        )
+        _write_csv(table, staging / "search_results.csv", index=False)
+        write_text(staging / "best.json", json.dumps(best, indent=2, default=str))
+        if figure is not None:
+            _save_figure(figure, staging / "search_heatmap.png")
+        parts = [
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+            f"<title>Tuning the {model.upper()}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{html.escape(search)} search of the {model.upper()}</h1>",
+            f"<p class='note'>{len(y):,} training images, validation hold-out "
+            f"{validation_fraction:.0%}, {epochs} epoch(s) per candidate, "
+            f"{best['wall_time_s']:.0f} s in all. The test set was not used.</p>",
+            f"<p>Best validation accuracy <strong>{best['validation_accuracy']:.4f}</strong> "
+            f"with <code>{html.escape(str(best['params']))}</code>.</p>",
+            _table(table, index=False),
+        ]
+        if figure is not None:
+            parts.append(_image_tag(staging / "search_heatmap.png", "Search heatmap"))
+        parts.append("</body></html>")
+        write_text(staging / "report.html", "\n".join(parts))
+    except BaseException:
+        log(f"The search stopped; partial files are in '{staging}', '{output}' was not touched.")
+        raise
+    _publish(staging, output)
+    log(table.head(10).to_string())
+    log(f"\nBest: {best['params']} (validation accuracy {best['validation_accuracy']:.4f})")
+    log(f"Report: {output / 'report.html'}")
+    return best

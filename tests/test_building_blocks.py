@@ -1,0 +1,97 @@
+"""The accuracy building blocks: each is a parameter, and off changes nothing."""
+
+import keras
+import numpy as np
+import pytest
+
+from fmnist_estimators import ANNClassifier, CNNClassifier
+
+TINY = {"epochs": 1, "batch_size": 64, "random_state": 0}
+SMALL_CNN = {"filters": (4, 8), "dense_units": (16,)}
+
+
+def _layer_types(estimator):
+    return [type(layer).__name__ for layer in estimator.model_.layers]
+
+
+@pytest.fixture(scope="module")
+def data(fashion_train):
+    X, y = fashion_train
+    return X[:400], y[:400]
+
+
+def test_defaults_have_no_extra_layers(data):
+    X, y = data
+    cnn = CNNClassifier(**TINY).initialize(X, y)
+    assert _layer_types(cnn) == [
+        "InputLayer", "Rescaling", "Reshape", "Conv2D", "MaxPooling2D", "Conv2D",
+        "MaxPooling2D", "Flatten", "Dense", "Dense",
+    ]
+    ann = ANNClassifier(**TINY).initialize(X, y)
+    assert _layer_types(ann) == ["InputLayer", "Rescaling", "Dense", "Dense", "Dense"]
+
+
+@pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
+def test_batch_normalization(estimator_class, data):
+    X, y = data
+    params = SMALL_CNN if estimator_class is CNNClassifier else {"hidden_layer_sizes": (16, 8)}
+    clf = estimator_class(**params, **TINY, batch_normalization=True).fit(X, y)
+    n_hidden = 3 if estimator_class is CNNClassifier else 2
+    assert _layer_types(clf).count("BatchNormalization") == n_hidden
+    hidden = [l for l in clf.model_.layers if type(l).__name__ in ("Dense", "Conv2D")][:-1]
+    assert all(not layer.use_bias for layer in hidden)
+
+
+@pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
+def test_augmentation_only_in_training(estimator_class, data, fashion_test):
+    X, y = data
+    X_test, _ = fashion_test
+    params = SMALL_CNN if estimator_class is CNNClassifier else {"hidden_layer_sizes": (16,)}
+    clf = estimator_class(**params, **TINY, random_flip=True, random_translation=0.1).fit(X, y)
+    assert {"RandomFlip", "RandomTranslation"} <= set(_layer_types(clf))
+    np.testing.assert_array_equal(clf.predict_proba(X_test[:50]), clf.predict_proba(X_test[:50]))
+
+
+def test_label_smoothing_uses_one_hot_targets(data):
+    X, y = data
+    clf = ANNClassifier(hidden_layer_sizes=(16,), **TINY, label_smoothing=0.1).fit(X, y)
+    assert isinstance(clf.model_.loss, keras.losses.CategoricalCrossentropy)
+    assert clf.model_.loss.label_smoothing == pytest.approx(0.1)
+    assert set(clf.history_) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert clf.history_["accuracy"][0] > 0.2
+
+
+def test_weight_decay_and_schedules(data):
+    X, y = data
+    clf = ANNClassifier(
+        hidden_layer_sizes=(16,), **{**TINY, "epochs": 2}, optimizer="adamw",
+        weight_decay=1e-3, lr_schedule="one-cycle", learning_rate=3e-3,
+    ).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert type(optimizer).__name__ == "AdamW"
+    assert optimizer.weight_decay == pytest.approx(1e-3)
+    schedule = optimizer._learning_rate
+    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+    steps = 2 * int(np.ceil(360 / 64))  # 400 images minus the 10% hold-out
+    assert schedule.warmup_steps + schedule.decay_steps == steps
+    assert float(schedule(0)) == pytest.approx(3e-3 / 25)
+    assert float(schedule(schedule.warmup_steps)) == pytest.approx(3e-3)
+    cosine = ANNClassifier(hidden_layer_sizes=(16,), **TINY, lr_schedule="cosine").fit(X, y)
+    assert float(cosine.model_.optimizer._learning_rate(steps // 2)) < 1e-3
+
+
+def test_test_time_augmentation_averages_mirror_images(data, fashion_test):
+    X, y = data
+    X_test, _ = fashion_test
+    clf = CNNClassifier(**SMALL_CNN, **TINY).fit(X, y)
+    plain = clf.predict_proba(X_test[:20])
+    mirrored = clf.predict_proba(X_test[:20, :, ::-1])
+    clf.set_params(test_time_augmentation=True)
+    np.testing.assert_allclose(clf.predict_proba(X_test[:20]), (plain + mirrored) / 2, rtol=1e-5)
+
+
+def test_vgg_style_blocks(data):
+    X, y = data
+    clf = CNNClassifier(filters=(4, 8), convs_per_block=2, dense_units=(8,), **TINY).initialize(X, y)
+    assert _layer_types(clf).count("Conv2D") == 4
+    assert clf.model_.layers[-1].output.shape[-1] == 10
