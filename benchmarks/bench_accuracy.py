@@ -77,8 +77,8 @@ def summarise(path_jsonl, path_md):
     for name, row in table.iterrows():
         std = "" if pd.isna(row.accuracy_std) else f" ± {row.accuracy_std:.4f}"
         lines.append(
-            f"| {name} | {row.runs} | {row.accuracy_mean:.4f}{std} | {row.fit_s_mean:.0f} "
-            f"| {row.n_params:,} |"
+            f"| {name} | {int(row.runs)} | {row.accuracy_mean:.4f}{std} | {row.fit_s_mean:.0f} "
+            f"| {int(row.n_params):,} |"
         )
     path_md.write_text("\n".join(lines) + "\n")
     return "\n".join(lines)

@@ -1,44 +1,35 @@
 """scikit-learn estimators for the ANN-vs-CNN study on Fashion-MNIST.
 
-The estimators import Keras (and with it the backend) on first use, so
-``import fmnist_estimators`` stays fast.
+Public names are imported on first use, so ``import fmnist_estimators`` (and
+the command line's ``--help``) stays fast: Keras, TensorFlow, scikit-learn and
+pandas load only when an estimator, loader or display is first touched.
 """
 
 import importlib
 
-from ._plotting import (
-    MisclassifiedImagesDisplay,
-    SearchHeatmapDisplay,
-    TrainingHistoryDisplay,
-)
-from ._preprocessing import ImageReshaper
-from ._recipes import list_recipes, make_recipe
 from ._version import __version__
-from .datasets import fetch_fashion_mnist
 
-_LAZY_ATTRIBUTES = {
+# Public name -> private module that defines it.
+_PUBLIC_API = {
     "ANNClassifier": "._ann",
     "CNNClassifier": "._cnn",
+    "ImageReshaper": "._preprocessing",
+    "MisclassifiedImagesDisplay": "._plotting",
+    "SearchHeatmapDisplay": "._plotting",
+    "TrainingHistoryDisplay": "._plotting",
+    "fetch_fashion_mnist": ".datasets",
+    "list_recipes": "._recipes",
+    "make_recipe": "._recipes",
 }
 
-__all__ = [
-    "ANNClassifier",
-    "CNNClassifier",
-    "ImageReshaper",
-    "MisclassifiedImagesDisplay",
-    "SearchHeatmapDisplay",
-    "TrainingHistoryDisplay",
-    "fetch_fashion_mnist",
-    "list_recipes",
-    "make_recipe",
-    "__version__",
-]
+__all__ = [*_PUBLIC_API, "__version__"]
 
 
 def __getattr__(name):
-    if name in _LAZY_ATTRIBUTES:
-        module = importlib.import_module(_LAZY_ATTRIBUTES[name], __name__)
-        return getattr(module, name)
+    if name in _PUBLIC_API:
+        value = getattr(importlib.import_module(_PUBLIC_API[name], __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

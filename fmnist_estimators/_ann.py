@@ -10,21 +10,23 @@ from ._base import _BaseImageClassifier
 class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     """Dense neural network (multi-layer perceptron) for image classification.
 
-    The defaults are the network and training settings of the ANN-vs-CNN study:
-    ``Dense(128) -> Dense(64) -> Dense(n_classes)`` with ReLU, Adam at 1e-3,
-    batch size 128, 12 epochs and 10% of the training data held out for
-    validation. Images are flattened, so any grayscale image size (or any flat
-    feature vector) works.
+    The defaults train ``Dense(256) -> Dense(128) -> Dense(n_classes)`` with
+    batch normalisation, ReLU and dropout 0.2, Adam with a one-cycle schedule
+    peaking at 3e-3, batch size 128, 12 epochs and 10% of the training data held
+    out for validation: about 0.90 test accuracy on Fashion-MNIST where the
+    study's network reaches 0.88 (see the accuracy benchmark). The study's
+    network exactly is ``make_recipe("seed-ann")``. Images are flattened, so any
+    grayscale image size (or any flat feature vector) works.
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(128, 64)
+    hidden_layer_sizes : tuple of int, default=(256, 128)
         Number of units in each hidden dense layer.
     activation : str, default="relu"
         Activation of the hidden layers, any name Keras knows.
-    dropout : float, default=0.0
+    dropout : float, default=0.2
         Dropout rate after each hidden layer; 0 adds no dropout layer.
-    batch_normalization : bool, default=False
+    batch_normalization : bool, default=True
         Batch normalisation between each hidden layer and its activation.
     random_flip : bool, default=False
         Flip training images left-right at random (a training-only Keras
@@ -37,7 +39,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (AdamW-style with "adam" or
         "adamw").
-    lr_schedule : {"constant", "cosine", "one-cycle"}, default="constant"
+    lr_schedule : {"constant", "cosine", "one-cycle"}, default="one-cycle"
         Learning-rate schedule over the planned training steps: constant,
         cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
         from ``learning_rate / 25``, then cosine decay).
@@ -56,8 +58,9 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     optimizer : str, keras optimizer class or instance, default="adam"
         Optimizer; its other arguments can be routed as
         ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
-    learning_rate : float, default=1e-3
-        Learning rate of the optimizer (ignored for an optimizer instance).
+    learning_rate : float, default=3e-3
+        Learning rate of the optimizer, the peak of a schedule (ignored for an
+        optimizer instance).
     batch_size : int, default=128
         Number of images per gradient step.
     epochs : int, default=12
@@ -130,20 +133,20 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(128, 64),
+        hidden_layer_sizes=(256, 128),
         activation="relu",
-        dropout=0.0,
-        batch_normalization=False,
+        dropout=0.2,
+        batch_normalization=True,
         random_flip=False,
         random_translation=0.0,
         label_smoothing=0.0,
         weight_decay=0.0,
-        lr_schedule="constant",
+        lr_schedule="one-cycle",
         test_time_augmentation=False,
         image_shape=None,
         pixel_scale="auto",
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         batch_size=128,
         epochs=12,
         validation_fraction=0.1,

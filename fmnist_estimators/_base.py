@@ -29,10 +29,9 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
 from .model_selection._split import holdout_split, n_validation
-from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
-
 
 
 def _release(version):

@@ -12,11 +12,14 @@ from ._base import _BaseImageClassifier
 class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     """Convolutional neural network for grayscale image classification.
 
-    The defaults are the small CNN of the ANN-vs-CNN study:
+    The defaults keep the small CNN of the ANN-vs-CNN study,
     ``Conv(32, 3x3) -> MaxPool -> Conv(64, 3x3) -> MaxPool -> Dense(64) ->
-    Dense(n_classes)`` with ReLU, Adam at 1e-3, batch size 128, 12 epochs and
-    10% of the training data held out for validation (121,930 weights on
-    28x28 images).
+    Dense(n_classes)``, and train it better: batch normalisation, dropout 0.3
+    before the dense layer, random left-right flips of the training images,
+    and Adam with a one-cycle schedule peaking at 3e-3; batch size 128, 12
+    epochs, 10% of the training data held out for validation. See the
+    accuracy benchmark for what this gains over the study's settings, which
+    ``make_recipe("seed-cnn")`` reproduces exactly.
 
     Images smaller than the kernel are padded ("same" convolution) and pooling
     is skipped along axes of length 1, so any image size works, down to a
@@ -36,11 +39,11 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         Units of the dense layers after the convolution blocks.
     activation : str, default="relu"
         Activation of the hidden layers, any name Keras knows.
-    dropout : float, default=0.0
+    dropout : float, default=0.3
         Dropout rate before each dense layer; 0 adds no dropout layer.
-    batch_normalization : bool, default=False
+    batch_normalization : bool, default=True
         Batch normalisation between each hidden layer and its activation.
-    random_flip : bool, default=False
+    random_flip : bool, default=True
         Flip training images left-right at random (a training-only Keras
         preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
     random_translation : float, default=0.0
@@ -51,7 +54,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (AdamW-style with "adam" or
         "adamw").
-    lr_schedule : {"constant", "cosine", "one-cycle"}, default="constant"
+    lr_schedule : {"constant", "cosine", "one-cycle"}, default="one-cycle"
         Learning-rate schedule over the planned training steps: constant,
         cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
         from ``learning_rate / 25``, then cosine decay).
@@ -70,8 +73,9 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     optimizer : str, keras optimizer class or instance, default="adam"
         Optimizer; its other arguments can be routed as
         ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
-    learning_rate : float, default=1e-3
-        Learning rate of the optimizer (ignored for an optimizer instance).
+    learning_rate : float, default=3e-3
+        Learning rate of the optimizer, the peak of a schedule (ignored for an
+        optimizer instance).
     batch_size : int, default=128
         Number of images per gradient step.
     epochs : int, default=12
@@ -151,18 +155,18 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         convs_per_block=1,
         dense_units=(64,),
         activation="relu",
-        dropout=0.0,
-        batch_normalization=False,
-        random_flip=False,
+        dropout=0.3,
+        batch_normalization=True,
+        random_flip=True,
         random_translation=0.0,
         label_smoothing=0.0,
         weight_decay=0.0,
-        lr_schedule="constant",
+        lr_schedule="one-cycle",
         test_time_augmentation=False,
         image_shape=None,
         pixel_scale="auto",
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         batch_size=128,
         epochs=12,
         validation_fraction=0.1,

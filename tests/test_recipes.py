@@ -6,9 +6,23 @@ from sklearn.base import clone
 from fmnist_estimators import ANNClassifier, CNNClassifier, list_recipes, make_recipe
 
 
-def test_seed_recipes_are_the_defaults():
-    assert make_recipe("seed-ann").get_params() == ANNClassifier().get_params()
-    assert make_recipe("seed-cnn").get_params() == CNNClassifier().get_params()
+def test_seed_recipes_are_the_notebook_networks(fashion_train):
+    X, y = fashion_train
+    ann = make_recipe("seed-ann").initialize(X[:50], y[:50])
+    cnn = make_recipe("seed-cnn").initialize(X[:50], y[:50])
+    # Parameter counts of the notebook's Keras summaries.
+    assert ann.model_.count_params() == 109_386
+    assert cnn.model_.count_params() == 121_930
+    for estimator in (ann, cnn):
+        params = estimator.get_params()
+        assert (params["learning_rate"], params["batch_size"], params["epochs"]) == (1e-3, 128, 12)
+        assert params["lr_schedule"] == "constant" and params["dropout"] == 0.0
+        assert not params["random_flip"] and not params["batch_normalization"]
+
+
+def test_default_recipes_are_the_defaults():
+    assert make_recipe("ann").get_params() == ANNClassifier().get_params()
+    assert make_recipe("cnn").get_params() == CNNClassifier().get_params()
 
 
 def test_every_recipe_is_an_ordinary_estimator():
