@@ -31,6 +31,8 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     random_flip : bool, default=False
         Flip training images left-right at random (a training-only Keras
         preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
+        Like every augmentation, skipped for flat features that are not
+        images (an inferred image of a single row).
     random_translation : float, default=0.0
         Shift training images by up to this fraction of their height and width
         at random (zero fill); 0 disables it.

@@ -122,10 +122,6 @@ class _BaseImageClassifier(BaseWrapper):
         tags.input_tags.sparse = False
         tags.target_tags.required = True
         tags.target_tags.multi_output = False
-        if tags.classifier_tags is not None:
-            # A few epochs of SGD on the tiny data of scikit-learn's checks do not
-            # reach their accuracy threshold.
-            tags.classifier_tags.poor_score = True
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -278,12 +274,19 @@ width) or (n_samples, height, width, 1)
         raise NotImplementedError
 
     @property
+    def _is_image(self):
+        """False for a single row of pixels: flat features that no flip may permute."""
+        return self.image_shape_[0] > 1
+
+    @property
     def _augments(self):
-        return self.random_flip or self.random_translation > 0
+        return self._is_image and (self.random_flip or self.random_translation > 0)
 
     def _augmented_images(self, x):
         """Flat pixels -> (height, width, 1) images, augmented during training only."""
         x = keras.layers.Reshape((*self.image_shape_, 1))(x)
+        if not self._augments:
+            return x
         if self.random_flip:
             x = keras.layers.RandomFlip("horizontal")(x)
         if self.random_translation > 0:
@@ -478,7 +481,7 @@ width) or (n_samples, height, width, 1)
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X, reset=False)
         proba = self._predict_in_chunks(X)
-        if self.test_time_augmentation:
+        if self.test_time_augmentation and self._is_image:
             height, width = self.image_shape_
             flipped = X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
             proba = (proba + self._predict_in_chunks(flipped)) / 2
