@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATASET_DIR := /usr/share/datasets/fashion-mnist
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-packages study test clean
+.PHONY: setup system-packages study test docs clean
 
 setup: $(STAMP) system-packages
 
@@ -34,6 +34,12 @@ study: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The site with every gallery example run on small data, then checked in Chromium.
+docs: setup
+	$(BIN)/pip install --quiet -e ".[docs]"
+	FMNIST_EXAMPLES_N_TRAIN=1500 $(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	$(BIN)/python docs/check_site.py docs/_build/html --screenshots docs/_build/screenshots
 
 clean:
 	rm -rf $(VENV) study-output study-output.partial

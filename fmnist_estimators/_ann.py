@@ -103,7 +103,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         Number of classes.
     n_features_in_ : int
         Number of pixels per image seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     image_shape_ : tuple of (int, int)
         Height and width of the images seen during ``fit``.

@@ -301,7 +301,9 @@ width) or (n_samples, height, width, 1)
             return layer_class(*args, activation=self.activation, **kwargs)(x)
         # The normalisation's shift replaces the layer's bias.
         x = layer_class(*args, use_bias=False, **kwargs)(x)
-        x = keras.layers.BatchNormalization()(x)
+        # Momentum 0.9 (Keras defaults to 0.99): the running statistics used at
+        # inference settle within tens of steps, so short trainings work too.
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
         return keras.layers.Activation(self.activation)(x)
 
     def _learning_rate(self):

@@ -74,6 +74,10 @@ def build_parser():
         "--tune-epochs", type=_positive_int, help="epochs of a full Optuna trial (default 3)"
     )
     study.add_argument(
+        "--cv-folds", type=_non_negative_int,
+        help="also cross-validate the models with this many folds (default 0: no)",
+    )
+    study.add_argument(
         "--n-train", type=_positive_int,
         help="use a stratified subset of this many training images",
     )
@@ -139,6 +143,7 @@ def _study_config(args):
         "grid_epochs": args.grid_epochs,
         "tune_trials": args.tune_trials,
         "tune_epochs": args.tune_epochs,
+        "cv_folds": args.cv_folds,
         "n_train": args.n_train,
         "n_test": args.n_test,
         "random_state": args.random_state,

@@ -144,6 +144,12 @@ class MisclassifiedImagesDisplay:
         One axes per image.
     figure_ : matplotlib Figure
         Figure holding the axes.
+
+    Examples
+    --------
+    >>> from fmnist_estimators import MisclassifiedImagesDisplay
+    >>> MisclassifiedImagesDisplay.from_estimator(  # doctest: +SKIP
+    ...     clf, X_test, y_test, target_names=names, n_images=8)
     """
 
     def __init__(self, images, y_true, y_pred, confidence, *, target_names=None):
@@ -271,7 +277,15 @@ class SearchHeatmapDisplay:
     Attributes
     ----------
     ax_ : matplotlib Axes
+        The heatmap's axes.
     figure_ : matplotlib Figure
+        Figure holding the axes.
+
+    Examples
+    --------
+    >>> from fmnist_estimators import SearchHeatmapDisplay
+    >>> SearchHeatmapDisplay.from_search(  # doctest: +SKIP
+    ...     grid_search, x_param="batch_size", y_param="learning_rate")
     """
 
     def __init__(self, scores, *, x_param, y_param, score_name="validation accuracy"):

@@ -87,8 +87,9 @@ def make_recipe(name, **params):
     Examples
     --------
     >>> from fmnist_estimators import make_recipe
-    >>> make_recipe("seed-cnn", random_state=0)
-    CNNClassifier(random_state=0)
+    >>> cnn = make_recipe("seed-cnn", random_state=0)
+    >>> cnn.get_params()["learning_rate"], cnn.get_params()["lr_schedule"]
+    (0.001, 'constant')
     """
     if name not in _RECIPES:
         raise ValueError(

@@ -14,7 +14,8 @@ from fmnist_estimators.study import StudyConfig, run_study
 from fmnist_estimators._cli import main
 
 TINY = StudyConfig(
-    n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1
+    n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1,
+    cv_folds=2,
 )
 MODELS = ["ann", "cnn", "tuned-cnn"]
 FIGURES = [
@@ -35,7 +36,7 @@ def test_every_output_is_written(study):
     output, _, _ = study
     expected = {
         "report.html", "metrics.json", "comparison.csv", "grid_results.csv",
-        "optuna_trials.csv", *FIGURES,
+        "optuna_trials.csv", "cross_validation.csv", *FIGURES,
         *(f"classification_report_{m}.csv" for m in MODELS),
         *(f"{m}.{ext}" for m in MODELS for ext in ("joblib", "keras")),
     }
@@ -59,6 +60,8 @@ def test_metrics_json(study, target_names):
     assert metrics["models"]["CNN"]["n_params"] == 121_930
     assert len(on_disk["grid"]) == 4
     assert len(on_disk["optuna_trials"]) == 2
+    assert set(on_disk["cross_validation"]) == {"ANN", "CNN"}
+    assert 0.2 < on_disk["cross_validation"]["CNN"]["accuracy mean"] <= 1
     assert set(on_disk["models"]["Tuned CNN"]["params"]) >= {"learning_rate", "filters"}
 
 
@@ -84,7 +87,7 @@ def test_saved_models_reload(study, fashion_test):
 def test_progress_lines(study):
     _, _, lines = study
     text = "\n".join(lines)
-    assert "[1/9] Loading Fashion-MNIST" in text
+    assert "[1/10] Loading Fashion-MNIST" in text
     assert "trial 2/2" in text
     assert "CNN epoch 2/2" in text and "ETA" in text
     assert "Report:" in lines[-1]
@@ -164,7 +167,7 @@ def test_report_in_a_real_browser(study, tmp_path):
             browser.close()
     assert len(images) == len(FIGURES)
     assert all(complete and width > 100 for _, complete, width in images), images
-    assert "Optuna search" in text
+    assert "Optuna search" in text and "Cross-validation" in text
     for label in ("ANN", "CNN", "Tuned CNN"):
         accuracy = metrics["models"][label]["test_accuracy"]
         assert f"{label} test accuracy" in text

@@ -15,7 +15,27 @@ _THREAD_VARIABLES = (
 
 
 def threads_per_worker(n_jobs, n_cores=None):
-    """Threads each of ``n_jobs`` workers may use so that they fill the cores."""
+    """Threads each of ``n_jobs`` workers may use so that they fill the cores.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        The ``n_jobs`` of a search; None or 1 for one worker, -1 for one per
+        core.
+    n_cores : int, default=None
+        Cores to share; ``os.cpu_count()`` by default.
+
+    Returns
+    -------
+    n_threads : int
+        At least 1.
+
+    Examples
+    --------
+    >>> from fmnist_estimators.model_selection import threads_per_worker
+    >>> threads_per_worker(2, n_cores=8)
+    4
+    """
     n_cores = os.cpu_count() if n_cores is None else n_cores
     if n_jobs is None or n_jobs == 1:
         return n_cores

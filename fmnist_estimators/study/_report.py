@@ -83,7 +83,8 @@ img { max-width: 100%; display: block; margin: 0.8em 0; }
 """
 
 
-def render_report(metrics, comparison, reports, labels, grid_table, optuna_table, folder):
+def render_report(metrics, comparison, reports, labels, grid_table, optuna_table, folder,
+                  *, cv_table=None):
     """The report as one HTML string, with every figure embedded."""
     models = metrics["models"]
     data = metrics["data"]
@@ -135,6 +136,13 @@ def render_report(metrics, comparison, reports, labels, grid_table, optuna_table
             "not by the test set.</p>",
             _table(grid_table, index=False),
             _image_tag(folder / "grid_heatmap.png", "Grid heatmap"),
+        ]
+    if cv_table is not None:
+        parts += [
+            "<h2>Cross-validation on the training set</h2>",
+            f"<p class='note'>{config['cv_folds']}-fold stratified cross-validation with "
+            "the same settings (mean ± std over folds).</p>",
+            _table(cv_table[[c for c in cv_table.columns if not c.endswith((" mean", " std"))]]),
         ]
     if optuna_table is not None:
         tuned = metrics["models"].get("Tuned CNN")

@@ -50,6 +50,9 @@ class StudyConfig:
     tune_epochs : int
         Epochs of a full Optuna trial. The tuned CNN is then trained like the
         others, for ``epochs``.
+    cv_folds : int
+        Stratified folds of an extra cross-validation of the ANN and the CNN
+        on the training set (mean +- std of accuracy and log loss); 0 skips it.
     random_state : int
         Seed of the subsets, the split and every model.
     """
@@ -67,6 +70,7 @@ class StudyConfig:
     grid_epochs: int = 3
     tune_trials: int = 10
     tune_epochs: int = 3
+    cv_folds: int = 0
     random_state: int = 0
 
 
@@ -170,6 +174,29 @@ def _evaluate(estimator, X_test, y_test, target_names):
         output_dict=True, zero_division=0,
     )
     return proba, y_pred, predict_time, report
+
+
+def _cross_validate(config, X, y, log):
+    """cross_validate each model with the study's settings; a tidy summary."""
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    from ..model_selection import cross_validation_report
+
+    results = {}
+    for key in config.models:
+        label, recipe = MODEL_RECIPES[key]
+        estimator = make_recipe(
+            recipe, epochs=config.epochs, batch_size=config.batch_size,
+            learning_rate=config.learning_rate, validation_fraction=0.0,
+            random_state=config.random_state,
+        )
+        cv = StratifiedKFold(config.cv_folds, shuffle=True, random_state=config.random_state)
+        results[label] = cross_validate(
+            estimator, X, y, cv=cv, scoring=["accuracy", "neg_log_loss"]
+        )
+        log(f"      {label}: accuracy {results[label]['test_accuracy'].mean():.4f} "
+            f"± {results[label]['test_accuracy'].std():.4f}")
+    return cross_validation_report(results)
 
 
 def _optuna_search(config, X, y, log):
@@ -293,7 +320,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         )
     output, staging = _prepare_output(output, overwrite)
     tune = config.tune_trials > 0 and "cnn" in config.models
-    n_steps = 4 + len(config.models) + (config.grid_epochs > 0) + 2 * tune
+    n_steps = (4 + len(config.models) + (config.grid_epochs > 0) + 2 * tune
+               + (config.cv_folds > 1))
     steps = _Steps(n_steps, log)
     try:
         steps.start("Loading Fashion-MNIST")
@@ -322,6 +350,12 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         if config.grid_epochs > 0:
             steps.start(f"Grid search of the CNN ({config.grid_epochs} epoch(s) per point)")
             search, grid_table = _grid_search(config, X, y, train_idx, val_idx)
+            steps.done()
+
+        cv_table = None
+        if config.cv_folds > 1:
+            steps.start(f"{config.cv_folds}-fold cross-validation of the models")
+            cv_table = _cross_validate(config, X, y, log)
             steps.done()
 
         optuna_table = None
@@ -401,6 +435,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             _write_csv(grid_table, staging / "grid_results.csv", index=False)
         if optuna_table is not None:
             _write_csv(optuna_table, staging / "optuna_trials.csv", index=False)
+        if cv_table is not None:
+            _write_csv(cv_table, staging / "cross_validation.csv")
         labels = {key: results[key]["label"] for key in models}
         figures = plot_figures(
             models, labels, predictions, X_test, y_test, target_names, search, config
@@ -416,6 +452,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             },
             "models": {results[k]["label"]: results[k] for k in models},
             "grid": None if grid_table is None else grid_table.to_dict(orient="records"),
+            "cross_validation": None if cv_table is None
+            else cv_table.to_dict(orient="index"),
             "optuna_trials": None if optuna_table is None
             else optuna_table.to_dict(orient="records"),
             "step_times_s": steps.times,
@@ -425,7 +463,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         write_text(
             staging / "report.html",
             render_report(
-                metrics, comparison, reports, labels, grid_table, optuna_table, staging
+                metrics, comparison, reports, labels, grid_table, optuna_table, staging,
+                cv_table=cv_table,
             ),
         )
         steps.done()
