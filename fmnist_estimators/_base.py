@@ -41,6 +41,8 @@ def _release(version):
 
 # Several training steps per call into the backend: less Python overhead per step.
 _STEPS_PER_EXECUTION = 8
+# Training images whose batch-norm statistics replace the running averages.
+_RECALIBRATION_SAMPLES = 4096
 # Large batches make inference several times faster than the training batch size.
 _PREDICT_BATCH_SIZE = 2048
 
@@ -301,8 +303,8 @@ width) or (n_samples, height, width, 1)
             return layer_class(*args, activation=self.activation, **kwargs)(x)
         # The normalisation's shift replaces the layer's bias.
         x = layer_class(*args, use_bias=False, **kwargs)(x)
-        # Momentum 0.9 (Keras defaults to 0.99): the running statistics used at
-        # inference settle within tens of steps, so short trainings work too.
+        # Momentum 0.9 (Keras: 0.99) lets the running statistics follow the
+        # weights; fit then recalibrates them (_recalibrate_batch_norm).
         x = keras.layers.BatchNormalization(momentum=0.9)(x)
         return keras.layers.Activation(self.activation)(x)
 
@@ -424,6 +426,36 @@ width) or (n_samples, height, width, 1)
                 f"{type(self).__name__} was left unfitted. Lower learning_rate, or "
                 "check X for extreme values."
             )
+        self._recalibrate_batch_norm(X)
+
+    def _recalibrate_batch_norm(self, X):
+        """Set batch-norm statistics from the final weights on training images.
+
+        The running statistics average over the whole training, during which
+        the weights move; after a short training they lag far behind and
+        inference falls to chance. One forward pass in training mode over up
+        to ``_RECALIBRATION_SAMPLES`` training images, with momentum 0,
+        replaces them by the statistics of the trained network.
+        """
+        layers = [
+            layer for layer in self.model_.layers
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ]
+        if not layers:
+            return
+        rng = check_random_state(self._random_state)
+        n = min(len(X), _RECALIBRATION_SAMPLES)
+        sample = np.asarray(X[np.sort(rng.choice(len(X), n, replace=False))],
+                            dtype=keras.backend.floatx())
+        momenta = [layer.momentum for layer in layers]
+        for layer in layers:
+            layer.momentum = 0.0
+        try:
+            with self._seeded():
+                self.model_(sample, training=True)
+        finally:
+            for layer, momentum in zip(layers, momenta):
+                layer.momentum = momentum
 
     def _one_hot(self, y):
         return np.eye(self.n_classes_, dtype=keras.backend.floatx())[y.astype(int)]

@@ -104,7 +104,8 @@ def render_report(metrics, comparison, reports, labels, grid_table, optuna_table
         "<h1>Fashion-MNIST: ANN vs CNN</h1>",
         f"<p class='note'>{data['n_train']:,} training, {data['n_validation']:,} validation and "
         f"{data['n_test']:,} test images &middot; {config['epochs']} epochs, batch "
-        f"{config['batch_size']}, Adam at {config['learning_rate']:g} for every model &middot; "
+        f"{config['batch_size']}, Adam at {config['learning_rate']:g} for the ANN and CNN "
+        "(the tuned CNN uses its tuned settings) &middot; "
         f"random_state={config['random_state']} &middot; fmnist_estimators "
         f"{html.escape(metrics['fmnist_estimators_version'])}, Keras "
         f"{html.escape(metrics['environment']['keras'])} "
