@@ -43,7 +43,6 @@ def main():
     args = parser.parse_args()
 
     import keras
-    import numpy as np
 
     from fmnist_estimators import make_recipe
     from fmnist_estimators.datasets import fetch_fashion_mnist

@@ -98,7 +98,6 @@ def run_ours(recipe, epochs, data):
     ``epochs`` overrides the seed recipes' 12; other recipes keep their own.
     """
     start = time.perf_counter()
-    import fmnist_estimators
     from fmnist_estimators import make_recipe
 
     make_recipe("seed-ann")  # imports Keras through the package, as a user would
