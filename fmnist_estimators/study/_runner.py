@@ -220,15 +220,11 @@ def _optuna_search(config, X, y, log):
             f"after {len(trial.intermediate_values)} epoch(s): validation accuracy "
             f"{value:.4f}  {trial.user_attrs.get('params')}")
 
-    study = optuna.create_study(
-        direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=config.random_state),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
-    )
-    tune_with_optuna(
+    # tune_with_optuna's default study: seeded TPE sampler, median pruner.
+    study = tune_with_optuna(
         base, cnn_search_space, X, y, n_trials=config.tune_trials,
         validation_fraction=config.validation_fraction,
-        random_state=config.random_state, study=study, callbacks=[report],
+        random_state=config.random_state, callbacks=[report],
     )
     return study, optuna_results_table(study)
 
