@@ -34,18 +34,42 @@ ABLATION = {
     "+weight decay 1e-4 (AdamW)": {"optimizer": "adamw", "weight_decay": 1e-4},
     "+one-cycle lr 3e-3": {"lr_schedule": "one-cycle", "learning_rate": 3e-3},
     "+test-time flip": {"test_time_augmentation": True},
+    "all of the default CNNClassifier's blocks": {
+        "dropout": 0.3, "batch_normalization": True, "random_flip": True,
+        "lr_schedule": "one-cycle", "learning_rate": 3e-3,
+    },
 }
+
+
+def per_class_results(y_true, y_pred, target_names, n_confusions=3):
+    """Recall per class and the most frequent confusions."""
+    import numpy as np
+    from sklearn.metrics import confusion_matrix, recall_score
+
+    recall = recall_score(y_true, y_pred, average=None)
+    matrix = confusion_matrix(y_true, y_pred)
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    order = np.argsort(off_diagonal, axis=None)[::-1][:n_confusions]
+    confusions = [
+        {"true": target_names[i], "predicted": target_names[j], "count": int(off_diagonal[i, j])}
+        for i, j in zip(*np.unravel_index(order, matrix.shape))
+    ]
+    return {
+        "recall": {name: round(float(r), 4) for name, r in zip(target_names, recall)},
+        "top_confusions": confusions,
+    }
 
 
 def run(name, params, seed, data, recipe):
     from fmnist_estimators import make_recipe
 
-    X, y, X_test, y_test = data
+    X, y, X_test, y_test, target_names = data
     estimator = make_recipe(recipe, **params, random_state=seed)
     start = time.perf_counter()
     estimator.fit(X, y)
     fit_time = time.perf_counter() - start
-    accuracy = estimator.score(X_test, y_test)
+    y_pred = estimator.predict(X_test)
+    accuracy = (y_pred == y_test).mean()
     return {
         "name": name,
         "recipe": recipe,
@@ -56,6 +80,7 @@ def run(name, params, seed, data, recipe):
         "epochs_run": estimator.n_iter_,
         "n_params": int(estimator.model_.count_params()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "per_class": per_class_results(y_test, y_pred, target_names),
     }
 
 
@@ -101,7 +126,7 @@ def main():
 
     train = fetch_fashion_mnist(subset="train")
     test = fetch_fashion_mnist(subset="test")
-    data = (train.images, train.target, test.images, test.target)
+    data = (train.images, train.target, test.images, test.target, list(test.target_names))
     jobs = [(name, {}, name) for name in args.recipes]
     jobs += [(name, json.loads(params), recipe) for name, recipe, params in args.candidate]
     if args.ablation:

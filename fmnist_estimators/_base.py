@@ -29,6 +29,8 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._batch_norm import batch_normalization
+from ._input_pipeline import fit_inputs, validation_inputs
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
 from .model_selection._split import holdout_split, n_validation
@@ -305,7 +307,7 @@ width) or (n_samples, height, width, 1)
         x = layer_class(*args, use_bias=False, **kwargs)(x)
         # Momentum 0.9 (Keras: 0.99) lets the running statistics follow the
         # weights; fit then recalibrates them (_recalibrate_batch_norm).
-        x = keras.layers.BatchNormalization(momentum=0.9)(x)
+        x = batch_normalization(momentum=0.9)(x)
         return keras.layers.Activation(self.activation)(x)
 
     def _learning_rate(self):
@@ -399,20 +401,28 @@ width) or (n_samples, height, width, 1)
                 )
             )
         fit_args = {
-            "batch_size": self.batch_size,
+            "shuffle": True,
             "epochs": initial_epoch + epochs,
             "initial_epoch": initial_epoch,
-            "validation_data": validation_data,
-            "sample_weight": sample_weight,
             "verbose": self.verbose,
             "callbacks": callbacks,
-            "shuffle": True,
             **route_params(self.get_params(), destination="fit", pass_filter=set()),
             **kwargs,
         }
+        seed = self._random_state
+        data = fit_inputs(
+            X, y, sample_weight,
+            batch_size=fit_args.pop("batch_size", self.batch_size),
+            shuffle=fit_args.pop("shuffle"),
+            # A new order for each partial_fit call, reproducible from the seed.
+            seed=None if seed is None else seed + initial_epoch,
+        )
+        fit_args["validation_data"] = validation_inputs(
+            validation_data, batch_size=_PREDICT_BATCH_SIZE
+        )
         try:
             with self._seeded():
-                self.model_.fit(X, y, **fit_args)
+                self.model_.fit(**data, **fit_args)
         except KeyboardInterrupt:
             self._record_history(history, warm_start, initial_epoch)
             self._after_interrupt(initial_epoch + epochs)
