@@ -48,6 +48,12 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     test_time_augmentation : bool, default=False
         Average the predicted probabilities of each image and its left-right
         mirror image.
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
+        Precision of the hidden layers' computations (a Keras dtype policy);
+        weights and the output probabilities stay float32. "mixed_bfloat16"
+        trains and predicts faster on CPUs with bfloat16 instructions
+        (AVX512-BF16, AMX) and on recent GPUs, with slightly different
+        numerics; "mixed_float16" is for GPUs.
     image_shape : tuple of (int, int), default=None
         Height and width of one image. None infers it from ``X`` in ``fit``:
         from the array shape for 3-D or 4-D input, else a square image when the
@@ -145,6 +151,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         weight_decay=0.0,
         lr_schedule="one-cycle",
         test_time_augmentation=False,
+        dtype_policy="float32",
         image_shape=None,
         pixel_scale="auto",
         optimizer="adam",
@@ -170,6 +177,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.test_time_augmentation = test_time_augmentation
+        self.dtype_policy = dtype_policy
         self.image_shape = image_shape
         self.pixel_scale = pixel_scale
         self.optimizer = optimizer

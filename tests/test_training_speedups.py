@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from fmnist_estimators import CNNClassifier
+from fmnist_estimators import ANNClassifier, CNNClassifier
 from fmnist_estimators._batch_norm import batch_normalization
 from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
 
@@ -137,3 +137,30 @@ def test_fit_is_reproducible_and_honours_batch_size(fashion_train, fashion_test)
     # 900 training images in batches of 100: 9 optimizer steps per epoch.
     assert int(first.model_.optimizer.iterations.numpy()) == 18
     assert len(first.history_["val_loss"]) == 2
+
+
+@pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
+def test_mixed_precision(estimator_class, fashion_train, fashion_test):
+    import pickle
+
+    X, y = fashion_train
+    clf = estimator_class(dtype_policy="mixed_bfloat16", epochs=2, random_state=0)
+    clf.fit(X[:1500], y[:1500])
+    assert keras.config.dtype_policy().name == "float32"
+    computing = {layer.compute_dtype for layer in clf.model_.layers[2:-1]}
+    assert computing == {"bfloat16"}
+    assert clf.model_.layers[-1].compute_dtype == "float32"
+    assert all(w.dtype == "float32" for w in clf.model_.weights)
+    proba = clf.predict_proba(fashion_test[0][:200])
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    # It learns: clearly better than chance (0.1) after two short epochs.
+    assert clf.score(*fashion_test) > 0.6
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(fashion_test[0][:200]), proba)
+
+
+def test_dtype_policy_is_validated(fashion_train):
+    X, y = fashion_train
+    with pytest.raises(ValueError, match="dtype_policy"):
+        CNNClassifier(dtype_policy="float64", epochs=1).fit(X[:100], y[:100])
