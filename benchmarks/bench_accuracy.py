@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# The recipe whose per-class results the summary lists.
+BEST_RECIPE = "best-cnn"
 
 # Starting from the seed CNN, one building block switched on at a time, then
 # the default CNNClassifier: what each block adds on its own.
@@ -105,8 +107,29 @@ def summarise(path_jsonl, path_md):
             f"| {name} | {int(row.runs)} | {row.accuracy_mean:.4f}{std} | {row.fit_s_mean:.0f} "
             f"| {int(row.n_params):,} |"
         )
+    lines += per_class_table(runs, BEST_RECIPE)
     path_md.write_text("\n".join(lines) + "\n")
     return "\n".join(lines)
+
+
+def per_class_table(runs, name):
+    """Markdown: mean recall per class and the commonest confusions of one run name."""
+    import pandas as pd
+
+    runs = runs[(runs["name"] == name) & runs["per_class"].notna()]
+    if runs.empty:
+        return []
+    recall = pd.DataFrame([r["recall"] for r in runs["per_class"]]).mean()
+    confusions = pd.DataFrame(
+        [c for r in runs["per_class"] for c in r["top_confusions"]]
+    ).groupby(["true", "predicted"])["count"].mean().sort_values(ascending=False)
+    lines = ["", f"Per-class test recall of {name}, mean over {len(runs)} seeds:", "",
+             "| class | recall |", "|---|---|"]
+    lines += [f"| {cls} | {value:.3f} |" for cls, value in recall.sort_values().items()]
+    lines += ["", "Commonest confusions (images per seed, mean):", ""]
+    lines += [f"- {true} taken for {predicted}: {count:.0f}"
+              for (true, predicted), count in confusions.head(3).items()]
+    return lines
 
 
 def main():
