@@ -35,7 +35,9 @@ ABLATION = {
     "+label smoothing 0.1": {"label_smoothing": 0.1},
     "+weight decay 1e-4 (AdamW)": {"optimizer": "adamw", "weight_decay": 1e-4},
     "+one-cycle lr 3e-3": {"lr_schedule": "one-cycle", "learning_rate": 3e-3},
-    "+test-time flip": {"test_time_augmentation": True},
+    # Test-time flips only make sense for a network trained on flipped images:
+    # alone, they lowered the seed CNN's accuracy from 0.906 to 0.816.
+    "+random flip and test-time flip": {"random_flip": True, "test_time_augmentation": True},
     "all of the default CNNClassifier's blocks": {
         "dropout": 0.3, "batch_normalization": True, "random_flip": True,
         "lr_schedule": "one-cycle", "learning_rate": 3e-3,

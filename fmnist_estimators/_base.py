@@ -166,7 +166,20 @@ width) or (n_samples, height, width, 1)
             The fitted estimator.
         """
         self._validate_params()
+        self._warn_on_unseen_mirror_images()
         return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def _warn_on_unseen_mirror_images(self):
+        if self.test_time_augmentation and not self.random_flip:
+            warnings.warn(
+                "test_time_augmentation=True averages each image's prediction with "
+                "its mirror image's, but with random_flip=False the network never "
+                "sees mirrored images in training (Fashion-MNIST's shoes all face "
+                "one way): this lowered the seed CNN's test accuracy from 0.906 to "
+                "0.816. Set random_flip=True as well.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one more epoch, building the network on the first call.

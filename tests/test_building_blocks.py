@@ -108,3 +108,11 @@ def test_batch_norm_works_after_a_short_training(fashion_train, fashion_test):
     X_test, y_test = fashion_test
     clf = CNNClassifier(epochs=2, random_state=0).fit(X[:1500], y[:1500])
     assert clf.score(X_test, y_test) > 0.6
+
+
+def test_test_time_augmentation_without_flips_warns(data):
+    X, y = data
+    with pytest.warns(UserWarning, match="random_flip=True"):
+        CNNClassifier(
+            **SMALL_CNN, **TINY, random_flip=False, test_time_augmentation=True
+        ).fit(X, y)
