@@ -2,8 +2,8 @@
 
 On the TensorFlow backend, ``fit`` turns NumPy arrays into a ``tf.data``
 pipeline whose autotuner, on a machine with few cores, competes with the
-training step for a core: on the 2-core reference machine half of the epochs
-ran at ~55% of the speed of the others (see ``benchmarks/README.md``). The
+training step for a core: on the 2-core reference machine up to half of the
+epochs ran at ~60% of the speed of the others (``benchmarks/bench_pipeline.py``). The
 pipeline built here is the same (a shuffled index, one gather per batch) with
 the autotuner off. Other backends receive the arrays unchanged.
 """
