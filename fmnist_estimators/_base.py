@@ -42,8 +42,8 @@ def _release(version):
 
 
 # Training steps per call into the backend: less Python overhead per step.
-# 32 trained the seed ANN 1.4x faster than 8 and left the CNN unchanged
-# (bench_speed.py).
+# 32 trained the seed ANN 1.4x faster than 8 and left the CNN unchanged (a
+# one-off measurement; bench_speed.py's ours-ann row shows the outcome).
 _STEPS_PER_EXECUTION = 32
 # Training images whose batch-norm statistics replace the running averages.
 _RECALIBRATION_SAMPLES = 4096
