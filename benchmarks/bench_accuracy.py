@@ -14,6 +14,7 @@ run) and summarised in ``benchmarks/results/accuracy.md``.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -32,6 +33,7 @@ ABLATION = {
     "+batch norm": {"batch_normalization": True},
     "+random flip": {"random_flip": True},
     "+translation 0.1": {"random_translation": 0.1},
+    "+random erasing 0.5": {"random_erasing": 0.5},
     "+label smoothing 0.1": {"label_smoothing": 0.1},
     "+weight decay 1e-4 (AdamW)": {"optimizer": "adamw", "weight_decay": 1e-4},
     "+one-cycle lr 3e-3": {"lr_schedule": "one-cycle", "learning_rate": 3e-3},
@@ -64,6 +66,15 @@ def per_class_results(y_true, y_pred, target_names, n_confusions=3):
     }
 
 
+def cpu_model():
+    """The processor's name (training times differ between machines of one kind)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def run(name, params, seed, data, recipe):
     from fmnist_estimators import make_recipe
 
@@ -83,8 +94,12 @@ def run(name, params, seed, data, recipe):
         "fit_s": round(fit_time, 1),
         "epochs_run": estimator.n_iter_,
         "n_params": int(estimator.model_.count_params()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores",
         "per_class": per_class_results(y_test, y_pred, target_names),
+        # Training metrics are measured on augmented, dropped-out batches.
+        "last_epoch": {
+            key: round(float(values[-1]), 4) for key, values in estimator.history_.items()
+        },
     }
 
 

@@ -100,6 +100,7 @@ class _BaseImageClassifier(BaseWrapper):
         "batch_normalization": ["boolean"],
         "random_flip": ["boolean"],
         "random_translation": [Interval(Real, 0, 1, closed="left")],
+        "random_erasing": [Interval(Real, 0, 1, closed="both")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine", "one-cycle"})],
@@ -313,7 +314,9 @@ width) or (n_samples, height, width, 1)
 
     @property
     def _augments(self):
-        return self._is_image and (self.random_flip or self.random_translation > 0)
+        return self._is_image and (
+            self.random_flip or self.random_translation > 0 or self.random_erasing > 0
+        )
 
     def _augmented_images(self, x):
         """Flat pixels -> (height, width, 1) images, augmented during training only."""
@@ -328,6 +331,11 @@ width) or (n_samples, height, width, 1)
             x = keras.layers.RandomTranslation(
                 self.random_translation, self.random_translation,
                 fill_mode="constant", interpolation="nearest",
+            )(x)
+        if self.random_erasing > 0:
+            # A fixed probability: Keras draws it from [0, factor] for a scalar.
+            x = keras.layers.RandomErasing(
+                factor=(self.random_erasing, self.random_erasing), value_range=(0.0, 1.0)
             )(x)
         return x
 

@@ -51,6 +51,10 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     random_translation : float, default=0.0
         Shift training images by up to this fraction of their height and width
         at random (zero fill); 0 disables it.
+    random_erasing : float, default=0.0
+        Probability that a training image has a random rectangle (2% to 33% of
+        its area) replaced by random pixel values in [0, 1], as in Zhong et al.
+        (2020), "Random Erasing Data Augmentation"; 0 disables it.
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss.
     weight_decay : float, default=0.0
@@ -167,6 +171,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         batch_normalization=True,
         random_flip=True,
         random_translation=0.0,
+        random_erasing=0.0,
         label_smoothing=0.0,
         weight_decay=0.0,
         lr_schedule="one-cycle",
@@ -196,6 +201,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.batch_normalization = batch_normalization
         self.random_flip = random_flip
         self.random_translation = random_translation
+        self.random_erasing = random_erasing
         self.label_smoothing = label_smoothing
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule

@@ -47,9 +47,27 @@ def test_augmentation_only_in_training(estimator_class, data, fashion_test):
     X, y = data
     X_test, _ = fashion_test
     params = SMALL_CNN if estimator_class is CNNClassifier else {"hidden_layer_sizes": (16,)}
-    clf = estimator_class(**params, **TINY, random_flip=True, random_translation=0.1).fit(X, y)
-    assert {"RandomFlip", "RandomTranslation"} <= set(_layer_types(clf))
+    clf = estimator_class(
+        **params, **TINY, random_flip=True, random_translation=0.1, random_erasing=0.5
+    ).fit(X, y)
+    assert {"RandomFlip", "RandomTranslation", "RandomErasing"} <= set(_layer_types(clf))
     np.testing.assert_array_equal(clf.predict_proba(X_test[:50]), clf.predict_proba(X_test[:50]))
+
+
+def test_random_erasing_erases_the_asked_fraction_of_images(data):
+    X, y = data
+    clf = CNNClassifier(**SMALL_CNN, **TINY, random_erasing=0.25).fit(X, y)
+    (erasing,) = [l for l in clf.model_.layers if type(l).__name__ == "RandomErasing"]
+    images = np.ones((2000, 28, 28, 1), dtype="float32")
+    erased = keras.ops.convert_to_numpy(erasing(images, training=True))
+    changed = (erased != 1).reshape(len(images), -1)
+    assert 0.2 < changed.any(axis=1).mean() < 0.3
+    area = changed.mean(axis=1)[changed.any(axis=1)]
+    assert area.max() <= 0.4
+    assert np.all((erased >= 0) & (erased <= 1))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(erasing(images, training=False)), images
+    )
 
 
 def test_label_smoothing_uses_one_hot_targets(data):
