@@ -57,7 +57,8 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         weights and the output probabilities stay float32. "mixed_bfloat16"
         trains and predicts faster on CPUs with bfloat16 instructions
         (AVX512-BF16, AMX) and on recent GPUs, with slightly different
-        numerics; "mixed_float16" is for GPUs.
+        numerics, but is several times slower on CPUs without them (emulated);
+        "mixed_float16" is for GPUs.
     image_shape : tuple of (int, int), default=None
         Height and width of one image. None infers it from ``X`` in ``fit``:
         from the array shape for 3-D or 4-D input, else a square image when the
