@@ -70,6 +70,7 @@ def run_seed_keras(kind, epochs, data, tuned=False):
     """
     start = time.perf_counter()
     import keras
+    import numpy as np
     from keras import layers
 
     import_time = time.perf_counter() - start
@@ -93,41 +94,38 @@ def run_seed_keras(kind, epochs, data, tuned=False):
             layers.Dense(10, activation="softmax"),
         ])
     if tuned:
-        return _run_tuned_keras(model, epochs, X_train, y_train, X_val, y_val, X_test,
-                                y_test, import_time)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    start = time.perf_counter()
-    model.fit(X_train, y_train, epochs=epochs, batch_size=128,
-              validation_data=(X_val, y_val), verbose=0)
-    fit_time = time.perf_counter() - start
-    predict_time, proba = _best_of(3, lambda: model.predict(X_test, verbose=0))
-    accuracy = float((proba.argmax(axis=1) == y_test).mean())
-    return import_time, fit_time, predict_time, accuracy
+        from fmnist_estimators._base import _PREDICT_BATCH_SIZE, _STEPS_PER_EXECUTION
+        from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
 
+        steps_per_execution = _STEPS_PER_EXECUTION
+        fit_data = {
+            **fit_inputs(X_train, y_train, batch_size=128, seed=0),
+            "validation_data": validation_inputs(
+                (X_val, y_val), batch_size=_PREDICT_BATCH_SIZE
+            ),
+        }
 
-def _run_tuned_keras(model, epochs, X_train, y_train, X_val, y_val, X_test, y_test,
-                     import_time):
-    import keras
-    import numpy as np
+        def predict():
+            return np.concatenate([
+                keras.ops.convert_to_numpy(
+                    model.predict_on_batch(X_test[i:i + _PREDICT_BATCH_SIZE])
+                )
+                for i in range(0, len(X_test), _PREDICT_BATCH_SIZE)
+            ])
+    else:
+        steps_per_execution = 1  # Keras' default, as in the notebook
+        fit_data = {"x": X_train, "y": y_train, "batch_size": 128,
+                    "validation_data": (X_val, y_val)}
 
-    from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
+        def predict():
+            return model.predict(X_test, verbose=0)
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=32)
+                  steps_per_execution=steps_per_execution)
     start = time.perf_counter()
-    model.fit(**fit_inputs(X_train, y_train, batch_size=128, seed=0), epochs=epochs,
-              validation_data=validation_inputs((X_val, y_val), batch_size=2048),
-              verbose=0)
+    model.fit(**fit_data, epochs=epochs, verbose=0)
     fit_time = time.perf_counter() - start
-
-    def predict():
-        return np.concatenate([
-            keras.ops.convert_to_numpy(model.predict_on_batch(X_test[i:i + 2048]))
-            for i in range(0, len(X_test), 2048)
-        ])
-
     predict_time, proba = _best_of(3, predict)
     accuracy = float((proba.argmax(axis=1) == y_test).mean())
     return import_time, fit_time, predict_time, accuracy
