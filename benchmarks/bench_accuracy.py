@@ -14,12 +14,12 @@ run) and summarised in ``benchmarks/results/accuracy.md``.
 """
 
 import argparse
-import contextlib
 import json
 import os
-import platform
 import time
 from pathlib import Path
+
+from _machine import cpu_model
 
 HERE = Path(__file__).resolve().parent
 # The recipe whose per-class results the summary lists.
@@ -64,15 +64,6 @@ def per_class_results(y_true, y_pred, target_names, n_confusions=3):
         "recall": {name: round(float(r), 4) for name, r in zip(target_names, recall)},
         "top_confusions": confusions,
     }
-
-
-def cpu_model():
-    """The processor's name (training times differ between machines of one kind)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.machine()
 
 
 def run(name, params, seed, data, recipe):

@@ -1,8 +1,9 @@
-"""Where the training time of the CNN goes: input pipeline and batch norm.
+"""Where the training time goes: input pipeline, batch norm and XLA.
 
-Trains the seed CNN (and the seed CNN with batch normalisation) with raw
-Keras for several epochs and prints every epoch's throughput, feeding the
-data in two ways:
+Trains the seed CNN (and the seed CNN with batch normalisation) and two
+dense networks (the seed ANN, and ``ANNClassifier``'s default network with
+batch norm and dropout) with raw Keras for several epochs and prints every
+epoch's throughput, feeding the data in two ways:
 
 - ``keras``: NumPy arrays to ``Model.fit`` (Keras builds a ``tf.data``
   pipeline with the autotuner on);
@@ -10,12 +11,14 @@ data in two ways:
   pipeline with the autotuner off);
 
 and normalising batches with Keras' ``BatchNormalization`` or with the
-fused-kernel layer the estimators use, and once with XLA compilation. Each
-configuration runs in a fresh process. TensorFlow backend only.
+fused-kernel layer the estimators use, and with and without XLA compilation
+(which Keras leaves off on CPUs). Each configuration runs in a fresh process.
+TensorFlow backend only.
 
 Usage::
 
     python benchmarks/bench_pipeline.py --epochs 10 --n-train 24576
+    python benchmarks/bench_pipeline.py --configs "seed ANN, our input" "seed ANN, our input, XLA"
 
 Writes ``benchmarks/results/pipeline.json`` and ``pipeline.md``.
 """
@@ -29,65 +32,93 @@ import sys
 import time
 from pathlib import Path
 
+import keras
+from keras.layers import BatchNormalization as keras_batch_norm
+
+from fmnist_estimators._batch_norm import batch_normalization
+
 HERE = Path(__file__).resolve().parent
-# name -> (input pipeline, batch norm, XLA)
+# name -> (network, input pipeline, batch norm, XLA)
 CONFIGS = {
-    "seed CNN, keras input": ("keras", None, False),
-    "seed CNN, our input": ("ours", None, False),
-    "seed CNN, our input, XLA": ("ours", None, True),
-    "+ keras batch norm, our input": ("ours", "keras", False),
-    "+ fused batch norm, our input": ("ours", "fused", False),
+    "seed CNN, keras input": ("cnn", "keras", None, False),
+    "seed CNN, our input": ("cnn", "ours", None, False),
+    "seed CNN, our input, XLA": ("cnn", "ours", None, True),
+    "+ keras batch norm, our input": ("cnn", "ours", "keras", False),
+    "+ fused batch norm, our input": ("cnn", "ours", "fused", False),
+    "seed ANN, our input": ("ann", "ours", None, False),
+    "seed ANN, our input, XLA": ("ann", "ours", None, True),
+    "default ANN, our input": ("default-ann", "ours", "fused", False),
+    "default ANN, our input, XLA": ("default-ann", "ours", "fused", True),
 }
 
 
-def run_one(config, epochs, n_train):
-    import keras
+def _normalised(x, norm):
+    """Batch norm (Keras' layer or the fused one) between a layer and its ReLU."""
+    layer = keras_batch_norm() if norm == "keras" else batch_normalization()
+    return keras.layers.Activation("relu")(layer(x))
 
-    from fmnist_estimators._batch_norm import batch_normalization
+
+def build_network(network, norm):
+    """The seed CNN, the seed ANN or ANNClassifier's default dense network."""
+    if network == "cnn":
+        inputs = x = keras.Input((28, 28, 1))
+        for filters in (32, 64):
+            if norm is None:
+                x = keras.layers.Conv2D(filters, 3, activation="relu")(x)
+            else:
+                x = _normalised(keras.layers.Conv2D(filters, 3, use_bias=False)(x), norm)
+            x = keras.layers.MaxPooling2D()(x)
+        x = keras.layers.Dense(64, activation="relu")(keras.layers.Flatten()(x))
+    elif network == "ann":
+        inputs = x = keras.Input((784,))
+        for units in (128, 64):
+            x = keras.layers.Dense(units, activation="relu")(x)
+    else:
+        inputs = x = keras.Input((784,))
+        for units in (256, 128):
+            x = _normalised(keras.layers.Dense(units, use_bias=False)(x), norm)
+            x = keras.layers.Dropout(0.2)(x)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+
+
+def run_one(config, epochs, n_train):
+    """Images/s of each epoch; the first epoch's time, tracing included, last."""
     from fmnist_estimators._input_pipeline import fit_inputs
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
-    feed, norm, jit_compile = CONFIGS[config]
+    network, feed, norm, jit_compile = CONFIGS[config]
     X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
-    X = X[:n_train].reshape(-1, 28, 28, 1).astype("float32") / 255
+    shape = (-1, 28, 28, 1) if network == "cnn" else (-1, 784)
+    X = X[:n_train].reshape(shape).astype("float32") / 255
     y = y[:n_train]
     keras.utils.set_random_seed(0)
-    inputs = keras.Input((28, 28, 1))
-    x = inputs
-    for filters in (32, 64):
-        if norm is None:
-            x = keras.layers.Conv2D(filters, 3, activation="relu")(x)
-        else:
-            x = keras.layers.Conv2D(filters, 3, use_bias=False)(x)
-            layer = (keras.layers.BatchNormalization() if norm == "keras"
-                     else batch_normalization())
-            x = keras.layers.Activation("relu")(layer(x))
-        x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Dense(64, activation="relu")(keras.layers.Flatten()(x))
-    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    model = build_network(network, norm)
     model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=32,
                   jit_compile=jit_compile)
-    rates = []
+    seconds = []
 
     class Timer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            rates.append(round(n_train / (time.perf_counter() - self.start)))
+            seconds.append(time.perf_counter() - self.start)
 
     if feed == "keras":
         data = {"x": X, "y": y, "batch_size": 128}
     else:
         data = fit_inputs(X, y, batch_size=128, seed=0)
     model.fit(**data, epochs=epochs + 1, verbose=0, callbacks=[Timer()])
-    return rates[1:]  # the first epoch includes tracing
+    return {"rates": [round(n_train / s) for s in seconds[1:]],
+            "first_epoch_s": round(seconds[0], 2)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--n-train", type=int, default=24576)
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
+                        metavar="CONFIG", help="rows to run (default: all)")
     parser.add_argument("--output", type=Path, default=HERE / "results")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -96,7 +127,7 @@ def main():
         return
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     results = {}
-    for config in CONFIGS:
+    for config in args.configs:
         out = subprocess.run(
             [sys.executable, __file__, "--run-one", config, "--epochs", str(args.epochs),
              "--n-train", str(args.n_train)],
@@ -110,13 +141,14 @@ def main():
         f"Training images/s of each epoch after the first ({args.n_train:,} images, "
         "batch 128, 32 steps per execution), one process per row.",
         "",
-        "| configuration | median | slowest | fastest | every epoch |",
-        "|---|---|---|---|---|",
+        "| configuration | median | slowest | fastest | first epoch (s) | every epoch |",
+        "|---|---|---|---|---|---|",
     ]
-    for config, rates in results.items():
+    for config, result in results.items():
+        rates = result["rates"]
         lines.append(
             f"| {config} | {statistics.median(rates):,.0f} | {min(rates):,} | {max(rates):,} "
-            f"| {' '.join(f'{r:,}' for r in rates)} |"
+            f"| {result['first_epoch_s']} | {' '.join(f'{r:,}' for r in rates)} |"
         )
     (args.output / "pipeline.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -4,12 +4,17 @@ Every contender runs in a fresh subprocess (so import time and peak memory are
 its own) on the same data: 54,000 training images, 6,000 held out for
 validation each epoch, the 10,000 test images for prediction and accuracy.
 Ratios against the seed's raw Keras code measured in the same run are the
-headline; absolute times depend on the machine.
+headline; absolute times depend on the machine. On a shared machine single
+timings vary by 10-20%, so each contender runs ``--repeats`` times, in
+interleaved rounds, and the medians are compared.
 
 Usage::
 
-    python benchmarks/bench_speed.py                 # 12 epochs, every contender
-    python benchmarks/bench_speed.py --epochs 2 --contenders seed-cnn ours-cnn
+    python benchmarks/bench_speed.py                 # 12 epochs, 3 rounds, every contender
+    python benchmarks/bench_speed.py --epochs 2 --repeats 1 --contenders seed-cnn ours-cnn
+
+The bfloat16 contender is left out on CPUs without bfloat16 instructions,
+where it is emulated (name it in ``--contenders`` to run it anyway).
 
 Writes ``benchmarks/results/speed.json`` and the table in
 ``benchmarks/results/speed.md``.
@@ -20,10 +25,13 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _machine import cpu_model, has_bfloat16_instructions
 
 HERE = Path(__file__).resolve().parent
 CONTENDERS = [
@@ -216,21 +224,53 @@ def run_contender(name, epochs):
 
         epochs = make_recipe("fast-cnn").epochs
         n_train = len(data[1]) + len(data[3])  # no hold-out: all 60,000 images
-    result = {
+    return {
         "contender": name,
         "epochs": epochs,
+        "n_train": n_train,
         "import_s": round(import_time, 3),
         "fit_s": round(fit_time, 2),
-        "epoch_s": round(fit_time / epochs, 2),
-        "train_images_per_s": round(n_train * epochs / fit_time),
         "predict_10k_s": round(predict_time, 4),
         "test_accuracy": round(accuracy, 4),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    if "cnn" in name:
-        achieved = 3 * CNN_FORWARD_FLOPS * result["train_images_per_s"]
-        result["train_gflops"] = round(achieved / 1e9, 1)
-    return result
+
+
+# (contender, reference): pairs whose training times are compared round by round.
+PAIRED_COMPARISONS = [
+    ("ours-ann", "sklearn-mlp"), ("ours-ann", "seed-ann"),
+    ("ours-cnn", "seed-cnn"), ("ours-cnn", "keras-tuned-cnn"),
+]
+
+
+def paired_ratios(reference, contender):
+    """Reference's training time over the contender's, for each round."""
+    return [ref / own for ref, own in zip(reference["fit_s_runs"], contender["fit_s_runs"])]
+
+
+def summarise_runs(runs):
+    """One contender's row: median times over its runs, with every run kept."""
+    fit_s = statistics.median(run["fit_s"] for run in runs)
+    first = runs[0]
+    row = {
+        "contender": first["contender"],
+        "epochs": first["epochs"],
+        "runs": len(runs),
+        "import_s": round(statistics.median(run["import_s"] for run in runs), 3),
+        "fit_s": round(fit_s, 2),
+        "epoch_s": round(fit_s / first["epochs"], 2),
+        "train_images_per_s": round(first["n_train"] * first["epochs"] / fit_s),
+        "predict_10k_s": round(statistics.median(run["predict_10k_s"] for run in runs), 4),
+        "test_accuracy": round(statistics.mean(run["test_accuracy"] for run in runs), 4),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+        "fit_s_runs": [run["fit_s"] for run in runs],
+        "predict_10k_s_runs": [run["predict_10k_s"] for run in runs],
+        "test_accuracy_runs": [run["test_accuracy"] for run in runs],
+    }
+    if "cnn" in row["contender"]:
+        achieved = 3 * CNN_FORWARD_FLOPS * row["train_images_per_s"]
+        row["train_gflops"] = round(achieved / 1e9, 1)
+    return row
 
 
 def matmul_peak_gflops():
@@ -250,11 +290,12 @@ def write_markdown(report, path):
     lines = [
         f"Machine: {report['machine']}; Keras {report['keras']} ({report['backend']}), "
         f"{report['epochs']} epochs; numpy float32 matmul peak "
-        f"{report['peak_gflops']:.0f} GFLOPS.",
+        f"{report['peak_gflops']:.0f} GFLOPS. Medians of {report.get('repeats', 1)} "
+        "interleaved runs per contender.",
         "",
-        "| contender | train img/s | epoch (s) | fit vs seed | predict 10k (s) | predict vs seed "
-        "| test acc | import (s) | peak RSS (MiB) | % of peak FLOPS |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| contender | train img/s | epoch (s) | fit (s), fastest–slowest run | fit vs seed | predict 10k (s) "
+        "| predict vs seed | test acc | import (s) | peak RSS (MiB) | % of peak FLOPS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         kind = "ann" if r["contender"] in ("seed-ann", "ours-ann", "sklearn-mlp") else "cnn"
@@ -263,8 +304,11 @@ def write_markdown(report, path):
         predict_ratio = f"{ref['predict_10k_s'] / r['predict_10k_s']:.2f}x" if ref else "-"
         flops = (f"{100 * r['train_gflops'] / report['peak_gflops']:.0f}%"
                  if "train_gflops" in r else "-")
+        fit_runs = r.get("fit_s_runs", [r["fit_s"]])
+        fit_runs = f"{min(fit_runs):.1f}–{max(fit_runs):.1f}"
         lines.append(
-            f"| {r['contender']} | {r['train_images_per_s']:,} | {r['epoch_s']} | {fit_ratio} "
+            f"| {r['contender']} | {r['train_images_per_s']:,} | {r['epoch_s']} | {fit_runs} "
+            f"| {fit_ratio} "
             f"| {r['predict_10k_s']} | {predict_ratio} | {r['test_accuracy']:.4f} "
             f"| {r['import_s']} | {r['peak_rss_mib']:,} | {flops} |"
         )
@@ -273,43 +317,72 @@ def write_markdown(report, path):
         overhead = by_name["ours-cnn"]["fit_s"] / by_name["keras-tuned-cnn"]["fit_s"] - 1
         lines += ["", f"Wrapper overhead (ours-cnn over keras-tuned-cnn, training): "
                       f"{100 * overhead:+.1f}%."]
+    pairs = [pair for pair in PAIRED_COMPARISONS if set(pair) <= set(by_name)]
+    if pairs and report.get("repeats", 1) > 1:
+        lines += ["", "Training-time ratios round by round, reference's time over the "
+                      "contender's (each round runs every contender once, so a slow "
+                      "spell of the machine hits both sides):", ""]
+        for contender, reference in pairs:
+            ratios = paired_ratios(by_name[reference], by_name[contender])
+            lines.append(f"- {contender} vs {reference}: "
+                         + ", ".join(f"{r:.2f}x" for r in ratios))
     lines += ["", "Ratios: the seed's raw Keras code time divided by the contender's "
               "(higher is faster), same run, same data. keras-tuned-cnn is the seed's "
               "network trained by raw Keras the way our estimators train it."]
     path.write_text("\n".join(lines) + "\n")
 
 
+def _run_in_subprocess(name, epochs):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run(
+        [sys.executable, __file__, "--run-one", name, "--epochs", str(epochs)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if out.returncode:
+        sys.exit(f"{name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=CONTENDERS)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each contender, in interleaved rounds (default 3)")
+    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS)
     parser.add_argument("--output", type=Path, default=HERE / "results")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
         print(json.dumps(run_contender(args.run_one, args.epochs)))
         return
-    results = []
-    for name in args.contenders:
-        print(f"running {name} ({args.epochs} epochs) ...", flush=True)
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        out = subprocess.run(
-            [sys.executable, __file__, "--run-one", name, "--epochs", str(args.epochs)],
-            capture_output=True, text=True, env=env, check=False,
-        )
-        if out.returncode:
-            sys.exit(f"{name} failed:\n{out.stderr[-3000:]}")
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print("   ", results[-1], flush=True)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    contenders = args.contenders
+    if contenders is None:
+        contenders = list(CONTENDERS)
+        if not has_bfloat16_instructions():
+            print("ours-cnn-bf16 left out: this CPU has no bfloat16 instructions.")
+            contenders.remove("ours-cnn-bf16")
+    runs = {name: [] for name in contenders}
+    # Rounds rather than back-to-back repeats, so that a slow spell of a shared
+    # machine spreads over every contender.
+    for round_ in range(1, args.repeats + 1):
+        for name in contenders:
+            print(f"round {round_}/{args.repeats}: {name} ({args.epochs} epochs) ...",
+                  flush=True)
+            runs[name].append(_run_in_subprocess(name, args.epochs))
+            print("   ", runs[name][-1], flush=True)
     import keras
 
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores, {platform.platform()}",
+        "bfloat16_instructions": has_bfloat16_instructions(),
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "epochs": args.epochs,
+        "repeats": args.repeats,
         "peak_gflops": round(matmul_peak_gflops(), 1),
-        "results": results,
+        "results": [summarise_runs(runs[name]) for name in contenders],
     }
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "speed.json").write_text(json.dumps(report, indent=2) + "\n")

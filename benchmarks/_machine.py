@@ -1,0 +1,33 @@
+"""What the benchmarks record about the machine they ran on."""
+
+import contextlib
+import platform
+from pathlib import Path
+
+
+def _cpuinfo():
+    with contextlib.suppress(OSError):
+        return Path("/proc/cpuinfo").read_text()
+    return ""
+
+
+def cpu_model():
+    """The processor's name (training times differ between machines of one kind)."""
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+def has_bfloat16_instructions():
+    """Whether the CPU computes in bfloat16 natively (AVX512-BF16 or AMX).
+
+    Without them, Keras' "mixed_bfloat16" policy is emulated and several times
+    slower than float32.
+    """
+    flags = set()
+    for line in _cpuinfo().splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+            break
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
