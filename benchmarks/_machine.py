@@ -1,10 +1,12 @@
 """What the benchmarks record about the machine they ran on."""
 
 import contextlib
+import functools
 import platform
 from pathlib import Path
 
 
+@functools.cache
 def _cpuinfo():
     with contextlib.suppress(OSError):
         return Path("/proc/cpuinfo").read_text()

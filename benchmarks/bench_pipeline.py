@@ -32,11 +32,6 @@ import sys
 import time
 from pathlib import Path
 
-import keras
-from keras.layers import BatchNormalization as keras_batch_norm
-
-from fmnist_estimators._batch_norm import batch_normalization
-
 HERE = Path(__file__).resolve().parent
 # name -> (network, input pipeline, batch norm, XLA)
 CONFIGS = {
@@ -54,12 +49,18 @@ CONFIGS = {
 
 def _normalised(x, norm):
     """Batch norm (Keras' layer or the fused one) between a layer and its ReLU."""
-    layer = keras_batch_norm() if norm == "keras" else batch_normalization()
+    import keras
+
+    from fmnist_estimators._batch_norm import batch_normalization
+
+    layer = keras.layers.BatchNormalization() if norm == "keras" else batch_normalization()
     return keras.layers.Activation("relu")(layer(x))
 
 
 def build_network(network, norm):
     """The seed CNN, the seed ANN or ANNClassifier's default dense network."""
+    import keras
+
     if network == "cnn":
         inputs = x = keras.Input((28, 28, 1))
         for filters in (32, 64):
@@ -82,7 +83,12 @@ def build_network(network, norm):
 
 
 def run_one(config, epochs, n_train):
-    """Images/s of each epoch; the first epoch's time, tracing included, last."""
+    """Images/s of each epoch after the first, and the first epoch's seconds.
+
+    The first epoch includes tracing, and compilation with XLA.
+    """
+    import keras
+
     from fmnist_estimators._input_pipeline import fit_inputs
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
