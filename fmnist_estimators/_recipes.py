@@ -58,6 +58,17 @@ _RECIPES = {
         "dropout 0.4, flips and random erasing, label smoothing 0.1, one-cycle "
         "schedule over 32 epochs, mirror-image test-time augmentation.",
     ),
+    "wide-cnn": (
+        "CNNClassifier",
+        {"filters": (64, 128, 256), "padding": "same", "convs_per_block": 2,
+         "dense_units": (256,), "dropout": 0.4, "batch_normalization": True,
+         "random_flip": True, "random_erasing": 0.5, "label_smoothing": 0.1,
+         "lr_schedule": "one-cycle", "learning_rate": 3e-3, "epochs": 60,
+         "test_time_augmentation": True, "dtype_policy": "mixed_bfloat16"},
+        "The most accurate recipe, for a GPU: best-cnn's training over 60 "
+        "epochs on three blocks of (64, 128, 256) filters with 'same' padding, "
+        "in mixed bfloat16 (about a minute on one H200, hours on a 2-core CPU).",
+    ),
     "ann": ("ANNClassifier", {}, "ANNClassifier's defaults."),
     "cnn": ("CNNClassifier", {}, "CNNClassifier's defaults."),
 }
@@ -75,7 +86,7 @@ def list_recipes():
     --------
     >>> from fmnist_estimators import list_recipes
     >>> sorted(list_recipes())
-    ['ann', 'best-cnn', 'cnn', 'fast-cnn', 'seed-ann', 'seed-cnn']
+    ['ann', 'best-cnn', 'cnn', 'fast-cnn', 'seed-ann', 'seed-cnn', 'wide-cnn']
     """
     return {name: description for name, (_, _, description) in _RECIPES.items()}
 

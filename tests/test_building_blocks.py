@@ -134,3 +134,15 @@ def test_test_time_augmentation_without_flips_warns(data):
         CNNClassifier(
             **SMALL_CNN, **TINY, random_flip=False, test_time_augmentation=True
         ).fit(X, y)
+
+
+def test_same_padding_fits_three_blocks(data):
+    X, y = data
+    params = {"filters": (4, 8, 8), "convs_per_block": 2, "dense_units": (8,), **TINY}
+    same = CNNClassifier(**params, padding="same").initialize(X, y)
+    assert {layer.padding for layer in same.model_.layers if type(layer).__name__ == "Conv2D"} == {"same"}
+    flatten = next(layer for layer in same.model_.layers if type(layer).__name__ == "Flatten")
+    assert tuple(flatten.output.shape[1:]) == (3 * 3 * 8,)
+    valid = CNNClassifier(**params).initialize(X, y)
+    flatten = next(layer for layer in valid.model_.layers if type(layer).__name__ == "Flatten")
+    assert tuple(flatten.output.shape[1:]) == (1 * 1 * 8,)

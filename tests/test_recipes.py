@@ -35,3 +35,12 @@ def test_every_recipe_is_an_ordinary_estimator():
 def test_unknown_recipe():
     with pytest.raises(ValueError, match="seed-cnn"):
         make_recipe("no-such-recipe")
+
+
+def test_wide_cnn_is_the_network_measured_on_the_gpu(fashion_train):
+    X, y = fashion_train
+    wide = make_recipe("wide-cnn").initialize(X[:50], y[:50])
+    # The parameter count of benchmarks/results/gpu.jsonl's wide-cnn runs.
+    assert wide.model_.count_params() == 1_740_362
+    convolutions = [layer for layer in wide.model_.layers if type(layer).__name__ == "Conv2D"]
+    assert len(convolutions) == 6 and {layer.padding for layer in convolutions} == {"same"}
