@@ -33,6 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+RESULTS = Path(__file__).resolve().parent / "results"
 # The GPU target of the accuracy issue: training time of the best recipe.
 ACCURACY_BUDGET_S = 120
 
@@ -264,24 +265,58 @@ def best_by_validation(results, names):
     return max(eligible, key=lambda r: r["final_epoch"].get("val_accuracy", 0))["contender"]
 
 
-def print_table(results):
-    columns = ("contender", "seed", "fit_s", "first_epoch_s", "later_epoch_mean_s",
-               "train_s_without_compile", "predict_10k_s", "test_accuracy")
-    print("| " + " | ".join(columns) + " |")
+TABLE_COLUMNS = ("run", "contender", "seed", "fit_s", "first_epoch_s", "later_epoch_mean_s",
+                 "train_s_without_compile", "predict_10k_s", "test_accuracy")
+PROFILE_COLUMNS = ("run", "steps_per_epoch", "fit_numpy_epoch_s", "fit_device_arrays_epoch_s",
+                   "jitted_step_loop_epoch_s", "scan_epoch_s")
+
+
+def markdown_table(results, columns):
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for result in results:
-        print("| " + " | ".join(str(result.get(column, "")) for column in columns) + " |")
+        lines.append("| " + " | ".join(str(result.get(column, "")) for column in columns) + " |")
+    return "\n".join(lines)
+
+
+def summarise(path_jsonl, path_md):
+    """Write the JSON lines of all runs as markdown tables."""
+    results = [json.loads(line) for line in Path(path_jsonl).read_text().splitlines() if line]
+    runs = [r for r in results if "scan_epoch_s" not in r]
+    profiles = [r for r in results if "scan_epoch_s" in r]
+    notes = sorted({(r.get("run"), r["note"]) for r in results if "note" in r}, key=str)
+    devices = sorted({f"{r.get('device', '?')}, Keras {r.get('keras', '?')}, JAX {r.get('jax', '?')}"
+                      for r in results})
+    parts = [
+        "# GPU runs (JAX backend)", "",
+        f"Written by `python benchmarks/bench_gpu.py --summarise` from `{Path(path_jsonl).name}`. "
+        "Times in seconds; `first_epoch_s` includes tracing and XLA compilation, "
+        "`train_s_without_compile` is the mean later epoch times the number of epochs.", "",
+        "Devices: " + "; ".join(devices), "",
+        markdown_table(runs, TABLE_COLUMNS), "",
+    ]
+    if profiles:
+        parts += ["Where a `seed-cnn` epoch's time goes (mean of later epochs, or median of "
+                  "repeats):", "", markdown_table(profiles, PROFILE_COLUMNS), ""]
+    parts += [f"- run {run}: {note}" for run, note in notes]
+    Path(path_md).write_text("\n".join(parts).rstrip() + "\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=None, help="data_home holding fashion_mnist/")
-    parser.add_argument("--output", default="gpu.jsonl", help="JSON lines file to append to")
+    parser.add_argument("--output", type=Path, default=RESULTS / "gpu.jsonl",
+                        help="JSON lines file to append to")
     parser.add_argument("--budget-s", type=float, default=540)
     parser.add_argument("--parts", nargs="+", default=["speed", "accuracy"],
                         choices=["speed", "accuracy", "profile"])
     parser.add_argument("--smoke", action="store_true",
                         help="2,000 training images, 1 or 2 epochs: checks the code paths only")
+    parser.add_argument("--summarise", action="store_true",
+                        help="only write the markdown tables of --output next to it")
     args = parser.parse_args()
+    if args.summarise:
+        summarise(args.output, args.output.with_suffix(".md"))
+        return
 
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
@@ -294,7 +329,7 @@ def main():
         X, y, epochs, smoke = X[:2000], y[:2000], 2, {"epochs": 2}
     data = (X, y, X_test, y_test)
 
-    runner = Runner(Path(args.output), args.budget_s)
+    runner = Runner(args.output, args.budget_s)
     device = device_description()
     print(json.dumps(device), flush=True)
     if device["device_kind"].lower() == "cpu" and not args.smoke:
@@ -317,7 +352,7 @@ def main():
             for seed in EXTRA_SEEDS:
                 runner.run(chosen, run_recipe, data, recipe, {**params, **smoke}, seed,
                            expected_s=first["fit_s"] + 15, seed=seed)
-    print_table(runner.results)
+    print(markdown_table(runner.results, TABLE_COLUMNS))
 
 
 if __name__ == "__main__":
