@@ -7,9 +7,11 @@ the repository root::
 
     KERAS_BACKEND=jax PYTHONPATH=. python benchmarks/bench_gpu.py --data DATA
 
-Two parts, in this order, each contender written to ``--output`` as soon as
-it finishes (one JSON line each) so that a run cut short keeps what it did:
+Three parts, each contender appended to ``--output`` as soon as it finishes
+(one JSON line each) so that a run cut short keeps what it did:
 
+* ``profile`` (not run by default): where a ``seed-cnn`` epoch's time goes,
+  see :func:`profile_seed_cnn`.
 * ``speed``: the seed notebook's raw Keras CNN against ``make_recipe``'s
   ``seed-cnn`` (also under ``mixed_bfloat16``), ``fast-cnn`` and ``cnn``:
   first epoch (tracing and XLA compilation), later epochs, 12-epoch training
@@ -30,6 +32,9 @@ import os
 import time
 import traceback
 from pathlib import Path
+
+from _epochs import epoch_timer
+from bench_speed import seed_network
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -53,24 +58,6 @@ ACCURACY_CONTENDERS = {
     "wide-cnn": ("wide-cnn", {}, 150),
 }
 EXTRA_SEEDS = (1, 2)
-
-
-class _EpochTimes:
-    """A Keras callback factory that records each epoch's wall time."""
-
-    def __init__(self):
-        import keras
-
-        times = self.times = []
-
-        class Callback(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.start = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.start)
-
-        self.callback = Callback()
 
 
 def epoch_summary(times):
@@ -100,14 +87,8 @@ def run_seed_keras(data, epochs):
 
     X, y, X_test, y_test = data
     keras.utils.set_random_seed(0)
-    timer = _EpochTimes()
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    timer, seconds = epoch_timer()
+    model = seed_network("cnn")
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_val = len(X) // 10
@@ -115,12 +96,12 @@ def run_seed_keras(data, epochs):
     Xv = (X[:n_val] / 255.0).astype("float32")[..., None]
     start = time.perf_counter()
     model.fit(Xf, y[n_val:], epochs=epochs, batch_size=128, verbose=0,
-              validation_data=(Xv, y[:n_val]), callbacks=[timer.callback])
+              validation_data=(Xv, y[:n_val]), callbacks=[timer])
     fit_s = time.perf_counter() - start
     X_test = (X_test / 255.0).astype("float32")[..., None]
     proba, predict_s = timed_predict(lambda X: model.predict(X, verbose=0), X_test)
     return {
-        "fit_s": round(fit_s, 3), **epoch_summary(timer.times),
+        "fit_s": round(fit_s, 3), **epoch_summary(seconds),
         "predict_10k_s": round(predict_s, 4),
         "test_accuracy": round(float((proba.argmax(1) == y_test).mean()), 4),
     }
@@ -131,15 +112,15 @@ def run_recipe(data, recipe, params, seed):
     from fmnist_estimators import make_recipe
 
     X, y, X_test, y_test = data
-    timer = _EpochTimes()
+    timer, seconds = epoch_timer()
     estimator = make_recipe(recipe, random_state=seed, **params)
     start = time.perf_counter()
-    estimator.fit(X, y, callbacks=[timer.callback])
+    estimator.fit(X, y, callbacks=[timer])
     fit_s = time.perf_counter() - start
     predicted, predict_s = timed_predict(estimator.predict, X_test)
     history = {key: round(float(values[-1]), 4) for key, values in estimator.history_.items()}
     return {
-        "fit_s": round(fit_s, 3), **epoch_summary(timer.times),
+        "fit_s": round(fit_s, 3), **epoch_summary(seconds),
         "predict_10k_s": round(predict_s, 4),
         "test_accuracy": round(float((predicted == y_test).mean()), 4),
         "final_epoch": history,
@@ -150,13 +131,14 @@ def run_recipe(data, recipe, params, seed):
 def profile_seed_cnn(data, epochs=3):
     """Where a seed-cnn epoch's time goes on the JAX backend.
 
-    The fitted ``make_recipe("seed-cnn")`` network is trained further, each
-    way for ``epochs`` epochs, and the mean of the epochs after the first is
-    reported: Keras ``fit`` on NumPy arrays (what the estimator does), ``fit``
-    on arrays already on the device, a Python loop over the jitted training
-    step with batches already on the device (Keras' dispatch cost without its
-    data iterator), and one ``jax.lax.scan`` over the whole epoch (the
-    device's own time, with no per-step Python at all).
+    The fitted ``make_recipe("seed-cnn")`` network is trained further for
+    ``epochs`` epochs each way: Keras ``fit`` on NumPy arrays (what the
+    estimator does) and on arrays already on the device (mean of the epochs
+    after the first); then, after one compiling epoch, a Python loop over the
+    jitted training step with batches already on the device (Keras' dispatch
+    cost without its data iterator) and one ``jax.lax.scan`` over the whole
+    epoch (the device's own time, with no per-step Python at all; median of
+    the epochs).
     """
     import jax
     import jax.numpy as jnp
@@ -174,10 +156,10 @@ def profile_seed_cnn(data, epochs=3):
     result = {"steps_per_epoch": n_steps}
 
     def fit_epoch_s(inputs, targets):
-        timer = _EpochTimes()
+        timer, seconds = epoch_timer()
         model.fit(inputs, targets, batch_size=128, epochs=epochs, shuffle=True,
-                  verbose=0, callbacks=[timer.callback])
-        return round(float(np.mean(timer.times[1:])), 4)
+                  verbose=0, callbacks=[timer])
+        return round(float(np.mean(seconds[1:])), 4)
 
     result["fit_numpy_epoch_s"] = fit_epoch_s(X_flat, y_int)
     X_device, y_device = jnp.asarray(X_flat), jnp.asarray(y_int)

@@ -29,8 +29,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from _epochs import epoch_timer
 
 HERE = Path(__file__).resolve().parent
 # name -> (network, input pipeline, batch norm, XLA)
@@ -101,20 +102,12 @@ def run_one(config, epochs, n_train):
     model = build_network(network, norm)
     model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=32,
                   jit_compile=jit_compile)
-    seconds = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            seconds.append(time.perf_counter() - self.start)
-
+    timer, seconds = epoch_timer()
     if feed == "keras":
         data = {"x": X, "y": y, "batch_size": 128}
     else:
         data = fit_inputs(X, y, batch_size=128, seed=0)
-    model.fit(**data, epochs=epochs + 1, verbose=0, callbacks=[Timer()])
+    model.fit(**data, epochs=epochs + 1, verbose=0, callbacks=[timer])
     return {"rates": [round(n_train / s) for s in seconds[1:]],
             "first_epoch_s": round(seconds[0], 2)}
 

@@ -68,6 +68,26 @@ def _best_of(n, func):
     return min(times), result
 
 
+def seed_network(kind):
+    """The notebook's ``"ann"`` or ``"cnn"``, verbatim (28x28 or 28x28x1 input)."""
+    import keras
+    from keras import layers
+
+    if kind == "ann":
+        return keras.Sequential([
+            keras.Input((28, 28)), layers.Flatten(),
+            layers.Dense(128, activation="relu"), layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+        layers.Flatten(), layers.Dense(64, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+
+
 def run_seed_keras(kind, epochs, data, tuned=False):
     """The notebook's code, verbatim apart from verbose=0.
 
@@ -79,28 +99,15 @@ def run_seed_keras(kind, epochs, data, tuned=False):
     start = time.perf_counter()
     import keras
     import numpy as np
-    from keras import layers
 
     import_time = time.perf_counter() - start
     X_train, y_train, X_val, y_val, X_test, y_test = data
     X_train = X_train.astype("float32") / 255.0
     X_val = X_val.astype("float32") / 255.0
     X_test = X_test.astype("float32") / 255.0
-    if kind == "ann":
-        model = keras.Sequential([
-            keras.Input((28, 28)), layers.Flatten(),
-            layers.Dense(128, activation="relu"), layers.Dense(64, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ])
-    else:
+    if kind == "cnn":
         X_train, X_val, X_test = (x[..., None] for x in (X_train, X_val, X_test))
-        model = keras.Sequential([
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
-            layers.Flatten(), layers.Dense(64, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ])
+    model = seed_network(kind)
     if tuned:
         from fmnist_estimators._base import _PREDICT_BATCH_SIZE, _STEPS_PER_EXECUTION
         from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs

@@ -238,8 +238,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         for n_filters in self.filters:
             for _ in range(self.convs_per_block):
                 # Even "valid" convolutions pad feature maps smaller than the kernel.
-                fits = min(height, width) >= k
-                padding = "valid" if self.padding == "valid" and fits else "same"
+                padding = self.padding if min(height, width) >= k else "same"
                 x = self._activated(keras.layers.Conv2D, x, n_filters, k, padding=padding)
                 if padding == "valid":
                     height, width = height - k + 1, width - k + 1

@@ -139,10 +139,14 @@ def test_test_time_augmentation_without_flips_warns(data):
 def test_same_padding_fits_three_blocks(data):
     X, y = data
     params = {"filters": (4, 8, 8), "convs_per_block": 2, "dense_units": (8,), **TINY}
+
+    def layers(estimator, type_name):
+        return [layer for layer in estimator.model_.layers if type(layer).__name__ == type_name]
+
     same = CNNClassifier(**params, padding="same").initialize(X, y)
-    assert {layer.padding for layer in same.model_.layers if type(layer).__name__ == "Conv2D"} == {"same"}
-    flatten = next(layer for layer in same.model_.layers if type(layer).__name__ == "Flatten")
+    assert {layer.padding for layer in layers(same, "Conv2D")} == {"same"}
+    (flatten,) = layers(same, "Flatten")
     assert tuple(flatten.output.shape[1:]) == (3 * 3 * 8,)
     valid = CNNClassifier(**params).initialize(X, y)
-    flatten = next(layer for layer in valid.model_.layers if type(layer).__name__ == "Flatten")
+    (flatten,) = layers(valid, "Flatten")
     assert tuple(flatten.output.shape[1:]) == (1 * 1 * 8,)
