@@ -249,7 +249,10 @@ width) or (n_samples, height, width, 1)
             self.image_shape_ = image_shape
             self.pixel_scale_ = resolve_pixel_scale(self.pixel_scale, X)
             self._fit_pixel_max = float(X.max()) if X.size else 0.0
-            X = X.astype(keras.backend.floatx(), copy=False)
+            # Raw 8-bit images stay uint8, a quarter of float32's memory and
+            # copying time: the network converts each batch as it enters.
+            if X.dtype != np.uint8:
+                X = X.astype(keras.backend.floatx(), copy=False)
         else:
             # Prediction converts chunk by chunk, in bounded memory.
             warn_on_pixel_range(self, X)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from fmnist_estimators import ANNClassifier, CNNClassifier
+from fmnist_estimators import ANNClassifier, CNNClassifier, _base
 from fmnist_estimators._batch_norm import batch_normalization
 from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
 
@@ -137,6 +137,27 @@ def test_fit_is_reproducible_and_honours_batch_size(fashion_train, fashion_test)
     # 900 training images in batches of 100: 9 optimizer steps per epoch.
     assert int(first.model_.optimizer.iterations.numpy()) == 18
     assert len(first.history_["val_loss"]) == 2
+
+
+@pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
+def test_raw_images_stay_uint8_and_train_as_float32(
+    estimator_class, fashion_train, fashion_test, monkeypatch
+):
+    X, y = fashion_train[0][:600], fashion_train[1][:600]
+    fed_dtypes = []
+
+    def recording_fit_inputs(X, *args, **kwargs):
+        fed_dtypes.append(X.dtype)
+        return fit_inputs(X, *args, **kwargs)
+
+    monkeypatch.setattr(_base, "fit_inputs", recording_fit_inputs)
+    raw = estimator_class(epochs=1, random_state=0).fit(X, y)
+    scaled = estimator_class(epochs=1, random_state=0).fit(X.astype("float32"), y)
+    # No float copy of raw images is made; the network converts each batch.
+    assert fed_dtypes == [np.uint8, np.float32]
+    np.testing.assert_array_equal(
+        raw.predict_proba(fashion_test[0][:100]), scaled.predict_proba(fashion_test[0][:100])
+    )
 
 
 @pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
