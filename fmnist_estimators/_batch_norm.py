@@ -31,7 +31,22 @@ def batch_normalization(**kwargs):
     -------
     layer : keras.layers.BatchNormalization
     """
-    layer = keras.layers.BatchNormalization(**kwargs)
+    return fuse_batch_norm(keras.layers.BatchNormalization(**kwargs))
+
+
+def fuse_batch_norm(layer):
+    """Route a batch-norm layer's training-mode call to the fused kernel.
+
+    Parameters
+    ----------
+    layer : keras.layers.BatchNormalization
+        Rerouted on the TensorFlow backend, unchanged on the others.
+
+    Returns
+    -------
+    layer : keras.layers.BatchNormalization
+        The same object.
+    """
     if keras.backend.backend() == "tensorflow":
         layer.call = types.MethodType(_fused_call, layer)
     return layer

@@ -6,7 +6,9 @@ import pytest
 
 from fmnist_estimators import ANNClassifier, CNNClassifier, _base
 from fmnist_estimators._batch_norm import batch_normalization
+from fmnist_estimators._fused_adam import fuse_adam_updates
 from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
+from fmnist_estimators._softmax import softmax
 
 on_tensorflow = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="the TensorFlow-only fast path"
@@ -185,3 +187,89 @@ def test_dtype_policy_is_validated(fashion_train):
     X, y = fashion_train
     with pytest.raises(ValueError, match="dtype_policy"):
         CNNClassifier(dtype_policy="float64", epochs=1).fit(X[:100], y[:100])
+
+
+def _adam(weight_decay, **kwargs):
+    if weight_decay:
+        return keras.optimizers.AdamW(learning_rate=1e-2, weight_decay=weight_decay, **kwargs)
+    return keras.optimizers.Adam(learning_rate=1e-2, **kwargs)
+
+
+@on_tensorflow
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_fused_adam_matches_keras_updates(weight_decay):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((64, 32)).astype("float32")
+    gradients = rng.standard_normal((20, 64, 32)).astype("float32")
+    reached = []
+    for fused in (False, True):
+        variable = keras.Variable(start)
+        optimizer = _adam(weight_decay)
+        if fused:
+            assert fuse_adam_updates(optimizer) is optimizer
+            assert optimizer.update_step.__name__ == "_fused_update_step"
+        for gradient in gradients:
+            optimizer.apply([gradient], [variable])
+        reached.append(variable.numpy())
+    # 20 steps of 1e-2 move each weight by up to 0.2; an off-by-one step count
+    # in the bias correction alone would differ by ~1e-3.
+    np.testing.assert_allclose(reached[1], reached[0], rtol=0, atol=1e-5)
+    assert not np.allclose(reached[0], start, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [_adam(0.0, amsgrad=True), keras.optimizers.SGD(), type("MyAdam", (keras.optimizers.Adam,), {})()],
+    ids=["amsgrad", "sgd", "subclass"],
+)
+def test_fused_adam_leaves_other_optimizers_alone(optimizer):
+    assert "update_step" not in vars(fuse_adam_updates(optimizer))
+
+
+def test_softmax_matches_keras_and_keeps_the_logits():
+    logits = np.array([[0.0, 100.0, -3.0], [1.0, 2.0, 3.0]], dtype="float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(softmax(logits)),
+        keras.ops.convert_to_numpy(keras.activations.softmax(logits)),
+        rtol=1e-6, atol=1e-30,
+    )
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        # From the logits the first row's loss is 100; from probabilities
+        # clipped at 1e-7 it would be 16.1.
+        loss = keras.losses.SparseCategoricalCrossentropy(reduction=None)(
+            np.array([0, 2]), softmax(tf.constant(logits))
+        )
+        expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(
+            np.array([0, 2]), logits
+        )
+        np.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
+def test_fast_kernels_are_used_and_survive_pickling(estimator_class, fashion_train, fashion_test, tmp_path):
+    import pickle
+
+    X, y = fashion_train
+    clf = estimator_class(epochs=1, random_state=0).fit(X[:600], y[:600])
+    proba = clf.predict_proba(fashion_test[0][:100])
+    restored = pickle.loads(pickle.dumps(clf))
+    for model in (clf.model_, restored.model_):
+        output = model.get_layer("class_probabilities")
+        assert output.activation is softmax
+        # Saved as Keras' own softmax.
+        assert output.get_config()["activation"] == "softmax"
+        if keras.backend.backend() == "tensorflow":
+            assert model.optimizer.update_step.__name__ == "_fused_update_step"
+    np.testing.assert_array_equal(restored.predict_proba(fashion_test[0][:100]), proba)
+    # A .keras file loads without this package, with Keras' own softmax.
+    clf.model_.save(tmp_path / "model.keras")
+    plain = keras.saving.load_model(tmp_path / "model.keras")
+    assert plain.get_layer("class_probabilities").activation is keras.activations.softmax
+    X_test = fashion_test[0][:100].reshape(100, -1).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(plain.predict_on_batch(X_test)),
+        keras.ops.convert_to_numpy(clf.model_.predict_on_batch(X_test)),
+        rtol=1e-5, atol=1e-7,
+    )
