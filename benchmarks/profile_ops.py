@@ -13,24 +13,23 @@ TensorFlow backend only.
 
 import argparse
 import collections
+import os
 import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_model
+
 HERE = Path(__file__).resolve().parent
 
 
-def profile_epoch(recipe, n_images, logdir):
-    """Train ``recipe`` for two epochs, profiling the second; return its seconds."""
+def profile_epoch(estimator, X, y, logdir):
+    """Fit ``estimator`` (two epochs), profiling the second epoch; return its seconds."""
     import keras
     import tensorflow as tf
 
-    from fmnist_estimators import make_recipe
-    from fmnist_estimators.datasets import fetch_fashion_mnist
-
-    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
     keras.backend.clear_session()  # layer names as in a fresh process
 
     class Profile(keras.callbacks.Callback):
@@ -45,9 +44,7 @@ def profile_epoch(recipe, n_images, logdir):
                 self.seconds = time.perf_counter() - self.start
 
     profile = Profile()
-    make_recipe(recipe, epochs=2, random_state=0).fit(
-        X[:n_images], y[:n_images], callbacks=[profile]
-    )
+    estimator.fit(X, y, callbacks=[profile])
     return profile.seconds
 
 
@@ -82,6 +79,8 @@ def markdown(recipe, n_images, epoch_s, by_kernel, by_operation, top=15):
     lines = [
         f"# Training operations of `{recipe}`",
         "",
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores.",
+        "",
         f"One profiled epoch on {n_images:,} images (10% held out) took {epoch_s:.2f} s "
         f"with the profiler on; its kernels ran for {total:.2f} s, summed over threads.",
         "",
@@ -107,11 +106,16 @@ def main(argv=None):
 
     if keras.backend.backend() != "tensorflow":
         sys.exit("profile_ops.py reads TensorFlow's profiler: run it on the TensorFlow backend.")
+    from fmnist_estimators import ANNClassifier, make_recipe
+    from fmnist_estimators.datasets import fetch_fashion_mnist
+
+    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
     args.output.mkdir(parents=True, exist_ok=True)
     for recipe in args.recipes:
-        n_images = args.images or (60_000 if "ann" in recipe else 12_000)
+        estimator = make_recipe(recipe, epochs=2, random_state=0)
+        n_images = args.images or (60_000 if isinstance(estimator, ANNClassifier) else 12_000)
         with tempfile.TemporaryDirectory() as logdir:
-            epoch_s = profile_epoch(recipe, n_images, logdir)
+            epoch_s = profile_epoch(estimator, X[:n_images], y[:n_images], logdir)
             by_kernel, by_operation = kernel_times(logdir)
         table = markdown(recipe, n_images, epoch_s, by_kernel, by_operation)
         (args.output / f"profile-{recipe}.md").write_text(table)
