@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
 from ._batch_norm import fuse_batch_norm
 from ._fused_adam import fuse_adam_updates
 from ._input_pipeline import fit_inputs, validation_inputs
+from ._jax_steps import scanned_training_steps
 from ._softmax import softmax
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
@@ -483,7 +484,7 @@ width) or (n_samples, height, width, 1)
             validation_data, batch_size=_PREDICT_BATCH_SIZE
         )
         try:
-            with self._seeded():
+            with self._seeded(), scanned_training_steps(self.model_, data) as data:
                 self.model_.fit(**data, **fit_args)
         except KeyboardInterrupt:
             self._record_history(history, warm_start, initial_epoch)

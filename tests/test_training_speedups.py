@@ -1,5 +1,10 @@
 """The faster training path computes what Keras' own path computes."""
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
@@ -273,3 +278,43 @@ def test_fast_kernels_are_used_and_survive_pickling(estimator_class, fashion_tra
         keras.ops.convert_to_numpy(clf.model_.predict_on_batch(X_test)),
         rtol=1e-5, atol=1e-7,
     )
+
+
+def test_jax_scanned_steps_train_as_keras_loop_does():
+    """On JAX, one lax.scan per execution trains as Keras' step-by-step loop does."""
+    pytest.importorskip("jax")
+    script = textwrap.dedent(
+        """
+        import keras, numpy as np
+        from fmnist_estimators import CNNClassifier
+        from fmnist_estimators.datasets import fetch_fashion_mnist
+        X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+        # 1,350 training images in batches of 32: one scanned execution of 32
+        # steps, then 11 steps one at a time, the last one short.
+        params = dict(filters=(8,), dense_units=(16,), epochs=2, batch_size=32,
+                      random_flip=True, dropout=0.2, random_state=0)
+        scanned = CNNClassifier(**params).fit(X[:1500], y[:1500])
+        assert scanned.model_._fmnist_scanned_steps[:2] == (32, 32)
+        # Keras' own function again after fit, for its other methods.
+        assert scanned.model_.train_function is None
+        looped = CNNClassifier(compile__steps_per_execution=1, **params).fit(
+            X[:1500], y[:1500])
+        assert not hasattr(looped.model_, "_fmnist_scanned_steps")
+        np.testing.assert_allclose(scanned.history_["loss"], looped.history_["loss"],
+                                   rtol=1e-4)
+        np.testing.assert_allclose(scanned.predict_proba(X[5000:5200]),
+                                   looped.predict_proba(X[5000:5200]), atol=1e-4)
+        # A later fit reuses the compiled loop; the network keeps learning.
+        compiled = scanned.model_._fmnist_scanned_steps
+        scanned.partial_fit(X[:1500], y[:1500])
+        assert scanned.model_._fmnist_scanned_steps is compiled
+        assert scanned.score(X[5000:6000], y[5000:6000]) > 0.5
+        print("ok")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, "KERAS_BACKEND": "jax"},
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("ok")
