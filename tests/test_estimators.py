@@ -102,6 +102,17 @@ def test_every_input_shape_gives_the_same_predictions(fitted, fashion_test, resh
     np.testing.assert_allclose(fitted.predict_proba(reshape(X_test[:200])), expected)
 
 
+def test_predictions_do_not_depend_on_sample_order(fitted, fashion_test):
+    """scikit-learn's order check at float32 resolution (see test_common.py)."""
+    X_test = fashion_test[0][:300]
+    order = np.random.default_rng(0).permutation(len(X_test))
+    np.testing.assert_allclose(
+        fitted.predict_proba(X_test[order]), fitted.predict_proba(X_test)[order],
+        rtol=1e-5, atol=1e-7,
+    )
+    np.testing.assert_array_equal(fitted.predict(X_test[order]), fitted.predict(X_test)[order])
+
+
 def test_prescaled_input_is_equivalent(fashion_train, fashion_test):
     X, y = fashion_train
     X_test, _ = fashion_test
