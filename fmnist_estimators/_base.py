@@ -269,13 +269,13 @@ width) or (n_samples, height, width, 1)
             self.image_shape_ = image_shape
             self.pixel_scale_ = resolve_pixel_scale(self.pixel_scale, X)
             self._fit_pixel_max = float(X.max()) if X.size else 0.0
-            # Raw 8-bit images stay uint8, a quarter of float32's memory and
-            # copying time: the network converts each batch as it enters.
-            if X.dtype != np.uint8:
-                X = X.astype(keras.backend.floatx(), copy=False)
         else:
-            # Prediction converts chunk by chunk, in bounded memory.
             warn_on_pixel_range(self, X)
+        # Training data is converted once, here; prediction converts chunk by
+        # chunk, in bounded memory. Raw 8-bit images stay uint8, a quarter of
+        # float32's memory and copying time: the network converts each batch.
+        if (reset or y is not None) and X.dtype != np.uint8:
+            X = X.astype(keras.backend.floatx(), copy=False)
         if y is not None:
             y = self._validate_target(y)
             check_consistent_length(X, y)
@@ -480,12 +480,14 @@ width) or (n_samples, height, width, 1)
             # A new order for each partial_fit call, reproducible from the seed.
             seed=None if seed is None else seed + initial_epoch,
         )
-        fit_args["validation_data"] = validation_inputs(
-            validation_data, batch_size=_PREDICT_BATCH_SIZE
-        )
+        fit_args.update(validation_inputs(
+            validation_data,
+            batch_size=fit_args.pop("validation_batch_size", _PREDICT_BATCH_SIZE),
+        ))
+        fit_args.update(data)
         try:
-            with self._seeded(), scanned_training_steps(self.model_, data) as data:
-                self.model_.fit(**data, **fit_args)
+            with self._seeded(), scanned_training_steps(self.model_, fit_args) as fit_args:
+                self.model_.fit(**fit_args)
         except KeyboardInterrupt:
             self._record_history(history, warm_start, initial_epoch)
             self._after_interrupt(initial_epoch + epochs)

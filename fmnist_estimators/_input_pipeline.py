@@ -46,22 +46,28 @@ def fit_inputs(X, y, sample_weight=None, *, batch_size, shuffle=True, seed=None)
 
 
 def validation_inputs(validation_data, *, batch_size):
-    """``validation_data`` for ``keras.Model.fit``: a dataset on TensorFlow.
+    """Keyword arguments for ``keras.Model.fit`` that carry the validation data.
 
     Parameters
     ----------
     validation_data : tuple of ndarray or None
         ``(X, y)`` or ``(X, y, sample_weight)``.
     batch_size : int
-        Number of samples per evaluation step.
+        Number of samples per evaluation step, on every backend.
 
     Returns
     -------
-    validation_data : tf.data.Dataset, tuple or None
+    kwargs : dict
+        ``{"validation_data": dataset}`` on the TensorFlow backend; otherwise
+        ``validation_data`` as given and ``validation_batch_size``. Without
+        validation data, ``{"validation_data": None}``.
     """
-    if validation_data is None or keras.backend.backend() != "tensorflow":
-        return validation_data
-    return _batched_dataset(tuple(validation_data), batch_size, shuffle=False)
+    if validation_data is None:
+        return {"validation_data": None}
+    if keras.backend.backend() != "tensorflow":
+        return {"validation_data": validation_data, "validation_batch_size": batch_size}
+    dataset = _batched_dataset(tuple(validation_data), batch_size, shuffle=False)
+    return {"validation_data": dataset}
 
 
 def _batched_dataset(arrays, batch_size, *, shuffle, seed=None):

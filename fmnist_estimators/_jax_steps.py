@@ -17,7 +17,7 @@ samples each epoch and cuts consecutive batches from it, so the training
 batches are the ones Keras' loop would have used, in the same order, and the
 training is the same up to floating-point rounding inside XLA. The other
 backends, and models that Keras trains eagerly, without XLA or under a
-distribution, keep Keras' loop.
+distribution, keep Keras' loop, as does a fit given ``steps_per_epoch``.
 """
 
 import contextlib
@@ -34,7 +34,7 @@ def scanned_training_steps(model, fit_kwargs):
     model : keras.Model
         A compiled model.
     fit_kwargs : dict
-        The data arguments of ``model.fit``, with ``batch_size``.
+        The arguments of ``model.fit``, with ``batch_size``.
 
     Yields
     ------
@@ -73,6 +73,8 @@ def _scannable(model, fit_kwargs):
     return (
         keras.backend.backend() == "jax"
         and fit_kwargs.get("batch_size") is not None
+        # A step count is a count of Keras' steps: Keras' loop keeps it exact.
+        and fit_kwargs.get("steps_per_epoch") is None
         and model.steps_per_execution > 1
         and not model.run_eagerly
         and model.jit_compile

@@ -115,7 +115,8 @@ def test_pipeline_order(fashion_test):
     np.testing.assert_array_equal(order(seed=3), order(seed=3))
     assert not np.array_equal(order(seed=3), order(seed=4))
     np.testing.assert_array_equal(order(shuffle=False), np.arange(200))
-    validation = validation_inputs((X, y), batch_size=64)
+    validation = validation_inputs((X, y), batch_size=64)["validation_data"]
+    assert [len(batch[0]) for batch in validation.as_numpy_iterator()] == [64, 64, 64, 8]
     np.testing.assert_array_equal(
         np.concatenate([batch[0][:, 0] for batch in validation.as_numpy_iterator()]),
         np.arange(200),
@@ -128,8 +129,10 @@ def test_other_backends_receive_arrays(monkeypatch, fashion_test):
     assert fit_inputs(X, y, batch_size=32, shuffle=False) == {
         "x": X, "y": y, "sample_weight": None, "batch_size": 32, "shuffle": False,
     }
-    assert validation_inputs((X, y), batch_size=32) == (X, y)
-    assert validation_inputs(None, batch_size=32) is None
+    assert validation_inputs((X, y), batch_size=32) == {
+        "validation_data": (X, y), "validation_batch_size": 32,
+    }
+    assert validation_inputs(None, batch_size=32) == {"validation_data": None}
 
 
 def test_fit_is_reproducible_and_honours_batch_size(fashion_train, fashion_test):
@@ -165,6 +168,21 @@ def test_raw_images_stay_uint8_and_train_as_float32(
     np.testing.assert_array_equal(
         raw.predict_proba(fashion_test[0][:100]), scaled.predict_proba(fashion_test[0][:100])
     )
+
+
+def test_later_partial_fit_calls_train_on_float32(fashion_train, monkeypatch):
+    X, y = fashion_train[0][:600] / 255.0, fashion_train[1][:600]
+    fed_dtypes = []
+
+    def recording_fit_inputs(X, *args, **kwargs):
+        fed_dtypes.append(X.dtype)
+        return fit_inputs(X, *args, **kwargs)
+
+    monkeypatch.setattr(_base, "fit_inputs", recording_fit_inputs)
+    ann = ANNClassifier(hidden_layer_sizes=(16,), random_state=0)
+    ann.partial_fit(X, y).partial_fit(X, y)
+    assert X.dtype == np.float64
+    assert fed_dtypes == [np.float32, np.float32]
 
 
 @pytest.mark.parametrize("estimator_class", [ANNClassifier, CNNClassifier])
@@ -309,6 +327,9 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
         scanned.partial_fit(X[:1500], y[:1500])
         assert scanned.model_._fmnist_scanned_steps is compiled
         assert scanned.score(X[5000:6000], y[5000:6000]) > 0.5
+        # A step count counts Keras' steps, not executions: Keras' loop runs it.
+        counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X[:1500], y[:1500])
+        assert not hasattr(counted.model_, "_fmnist_scanned_steps")
         print("ok")
         """
     )
