@@ -73,7 +73,7 @@ def _scannable(model, fit_kwargs):
     return (
         keras.backend.backend() == "jax"
         and fit_kwargs.get("batch_size") is not None
-        # A step count is a count of Keras' steps: Keras' loop keeps it exact.
+        # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
         and fit_kwargs.get("steps_per_epoch") is None
         and model.steps_per_execution > 1
         and not model.run_eagerly

@@ -327,7 +327,7 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
         scanned.partial_fit(X[:1500], y[:1500])
         assert scanned.model_._fmnist_scanned_steps is compiled
         assert scanned.score(X[5000:6000], y[5000:6000]) > 0.5
-        # A step count counts Keras' steps, not executions: Keras' loop runs it.
+        # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
         counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X[:1500], y[:1500])
         assert not hasattr(counted.model_, "_fmnist_scanned_steps")
         print("ok")
