@@ -8,6 +8,7 @@ discovery, input validation, label encoding and seeding.
 """
 
 import contextlib
+import math
 import random
 import warnings
 from collections import defaultdict
@@ -69,6 +70,27 @@ def _with_fast_kernels(model):
     # Mixed float16 wraps the optimizer in a loss-scaling one.
     fuse_adam_updates(getattr(model.optimizer, "inner_optimizer", model.optimizer))
     return model
+
+
+@contextlib.contextmanager
+def _whole_executions(model, steps_per_epoch):
+    """Make the model's executions divide ``steps_per_epoch`` during a fit.
+
+    Keras runs whole executions of ``steps_per_execution`` steps, so a
+    ``steps_per_epoch`` that is not a multiple of it is rounded up: with our
+    default of 32, ``steps_per_epoch=5`` trained 32 steps in the first epoch.
+    """
+    n_steps = model.steps_per_execution
+    if steps_per_epoch is None or steps_per_epoch % n_steps == 0:
+        yield
+        return
+    model.steps_per_execution = math.gcd(steps_per_epoch, n_steps)
+    model.train_function = None
+    try:
+        yield
+    finally:
+        model.steps_per_execution = n_steps
+        model.train_function = None
 
 
 @contextlib.contextmanager
@@ -486,7 +508,11 @@ width) or (n_samples, height, width, 1)
         ))
         fit_args.update(data)
         try:
-            with self._seeded(), scanned_training_steps(self.model_, fit_args) as fit_args:
+            with (
+                self._seeded(),
+                _whole_executions(self.model_, fit_args.get("steps_per_epoch")),
+                scanned_training_steps(self.model_, fit_args) as fit_args,
+            ):
                 self.model_.fit(**fit_args)
         except KeyboardInterrupt:
             self._record_history(history, warm_start, initial_epoch)

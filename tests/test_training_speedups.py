@@ -170,6 +170,16 @@ def test_raw_images_stay_uint8_and_train_as_float32(
     )
 
 
+@pytest.mark.parametrize("steps_per_epoch", [5, 20, 64])
+def test_steps_per_epoch_is_honoured(fashion_train, steps_per_epoch):
+    X, y = fashion_train[0][:3000], fashion_train[1][:3000]
+    ann = ANNClassifier(hidden_layer_sizes=(16,), batch_size=16, epochs=2, random_state=0,
+                        fit__steps_per_epoch=steps_per_epoch).fit(X, y)
+    assert int(ann.model_.optimizer.iterations) == 2 * steps_per_epoch
+    assert len(ann.history_["loss"]) == 2
+    assert ann.model_.steps_per_execution == 32
+
+
 def test_later_partial_fit_calls_train_on_float32(fashion_train, monkeypatch):
     X, y = fashion_train[0][:600] / 255.0, fashion_train[1][:600]
     fed_dtypes = []
@@ -330,6 +340,7 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
         # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
         counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X[:1500], y[:1500])
         assert not hasattr(counted.model_, "_fmnist_scanned_steps")
+        assert int(counted.model_.optimizer.iterations) == 10
         print("ok")
         """
     )
