@@ -44,3 +44,7 @@ def test_wide_cnn_is_the_network_measured_on_the_gpu(fashion_train):
     assert wide.model_.count_params() == 1_740_362
     convolutions = [layer for layer in wide.model_.layers if type(layer).__name__ == "Conv2D"]
     assert len(convolutions) == 6 and {layer.padding for layer in convolutions} == {"same"}
+    # and its training: best-cnn's regularisation before it was lightened.
+    params = wide.get_params()
+    assert (params["dropout"], params["random_erasing"], params["weight_decay"]) == (0.4, 0.5, 0.0)
+    assert (params["epochs"], params["validation_fraction"]) == (60, 0.1)
