@@ -77,8 +77,8 @@ def _whole_executions(model, steps_per_epoch):
     """Make the model's executions divide ``steps_per_epoch`` during a fit.
 
     Keras runs whole executions of ``steps_per_execution`` steps, so a
-    ``steps_per_epoch`` that is not a multiple of it is rounded up: with our
-    default of 32, ``steps_per_epoch=5`` trained 32 steps in the first epoch.
+    ``steps_per_epoch`` that is not a multiple of it is overshot: with our
+    default of 32, ``steps_per_epoch=5`` trained 43 steps in two epochs.
     """
     n_steps = model.steps_per_execution
     if steps_per_epoch is None or steps_per_epoch % n_steps == 0:
