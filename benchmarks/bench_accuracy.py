@@ -98,22 +98,25 @@ def summarise(path_jsonl, path_md):
     import pandas as pd
 
     runs = pd.read_json(path_jsonl, lines=True)
-    table = runs.groupby("name", sort=False).agg(
+    # Training times are only comparable on one kind of processor.
+    table = runs.groupby(["name", "machine"], sort=False).agg(
         runs=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
         accuracy_std=("test_accuracy", "std"),
         fit_s_mean=("fit_s", "mean"),
+        fit_s_max=("fit_s", "max"),
         n_params=("n_params", "first"),
     )
     lines = [
-        "| run | seeds | test accuracy (mean ± std) | training time (s, mean) | parameters |",
-        "|---|---|---|---|---|",
+        "| run | machine | seeds | test accuracy (mean ± std) "
+        "| training time (s, mean / max) | parameters |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, row in table.iterrows():
+    for (name, machine), row in table.iterrows():
         std = "" if pd.isna(row.accuracy_std) else f" ± {row.accuracy_std:.4f}"
         lines.append(
-            f"| {name} | {int(row.runs)} | {row.accuracy_mean:.4f}{std} | {row.fit_s_mean:.0f} "
-            f"| {int(row.n_params):,} |"
+            f"| {name} | {machine} | {int(row.runs)} | {row.accuracy_mean:.4f}{std} "
+            f"| {row.fit_s_mean:.0f} / {row.fit_s_max:.0f} | {int(row.n_params):,} |"
         )
     lines += per_class_table(runs, BEST_RECIPE)
     path_md.write_text("\n".join(lines) + "\n")
@@ -131,10 +134,10 @@ def per_class_table(runs, name):
     confusions = pd.DataFrame(
         [c for r in runs["per_class"] for c in r["top_confusions"]]
     ).groupby(["true", "predicted"])["count"].mean().sort_values(ascending=False)
-    lines = ["", f"Per-class test recall of {name}, mean over {len(runs)} seeds:", "",
+    lines = ["", f"Per-class test recall of {name}, mean over its {len(runs)} runs:", "",
              "| class | recall |", "|---|---|"]
     lines += [f"| {cls} | {value:.3f} |" for cls, value in recall.sort_values().items()]
-    lines += ["", "Commonest confusions (images per seed, mean):", ""]
+    lines += ["", "Commonest confusions (images per run, mean):", ""]
     lines += [f"- {true} taken for {predicted}: {count:.0f}"
               for (true, predicted), count in confusions.head(3).items()]
     return lines

@@ -60,7 +60,7 @@ _RECIPES = {
         "CNNClassifier",
         {**_DEEP_CNN, "dropout": 0.25, "random_erasing": 0.25, "weight_decay": 0.05,
          "epochs": 30, "validation_fraction": 0.0},
-        "The most accurate recipe for a CPU (20-21 minutes on 2 cores): two "
+        "The most accurate recipe for a CPU (14-21 minutes on 2 cores): two "
         "convolutions per block, batch norm, dropout 0.25, flips and random "
         "erasing 0.25, label smoothing 0.1, decoupled weight decay 0.05, "
         "one-cycle schedule over 30 epochs on all training images, mirror-image "
