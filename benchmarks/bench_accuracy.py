@@ -98,8 +98,9 @@ def summarise(path_jsonl, path_md):
     import pandas as pd
 
     runs = pd.read_json(path_jsonl, lines=True)
-    # Training times are only comparable on one kind of processor.
-    table = runs.groupby(["name", "machine"], sort=False).agg(
+    # Training times are only comparable on one kind of processor; a record
+    # without a machine still counts.
+    table = runs.groupby(["name", "machine"], sort=False, dropna=False).agg(
         runs=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
         accuracy_std=("test_accuracy", "std"),
