@@ -4,8 +4,9 @@ Recipes and building blocks
 ===========================
 
 :func:`~fmnist_estimators.make_recipe` returns named configurations:
-``seed-ann`` and ``seed-cnn`` are the notebook exactly, the others trade time
-for accuracy. Every ingredient is also a plain constructor parameter, so a
+``seed-ann`` and ``seed-cnn`` are the notebook's networks and training
+settings (``seed-cnn`` computes in bfloat16 on CPUs with bfloat16
+instructions), the others trade time for accuracy. Every ingredient is also a plain constructor parameter, so a
 recipe is only a starting point.
 """
 

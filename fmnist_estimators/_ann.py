@@ -52,13 +52,16 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     test_time_augmentation : bool, default=False
         Average the predicted probabilities of each image and its left-right
         mirror image.
-    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
+    dtype_policy : {"float32", "auto", "mixed_bfloat16", "mixed_float16"}, \
+            default="float32"
         Precision of the hidden layers' computations (a Keras dtype policy);
         weights and the output probabilities stay float32. "mixed_bfloat16"
         trains and predicts faster on CPUs with bfloat16 instructions
         (AVX512-BF16, AMX) and on recent GPUs, with slightly different
         numerics, but is several times slower on CPUs without them (emulated);
-        "mixed_float16" is for GPUs.
+        "mixed_float16" is for GPUs. "auto" is "mixed_bfloat16" with the
+        TensorFlow backend on a CPU with bfloat16 instructions and "float32"
+        everywhere else; ``dtype_policy_`` records the choice.
     image_shape : tuple of (int, int), default=None
         Height and width of one image. None infers it from ``X`` in ``fit``:
         from the array shape for 3-D or 4-D input, else a square image when the
@@ -120,6 +123,9 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         Height and width of the images seen during ``fit``.
     pixel_scale_ : float
         The divisor the network applies to its input.
+    dtype_policy_ : str
+        The Keras dtype policy the network was built with: ``dtype_policy``,
+        with "auto" resolved.
     n_iter_ : int
         Number of epochs trained.
 

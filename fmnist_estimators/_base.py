@@ -34,6 +34,7 @@ from ._batch_norm import fuse_batch_norm
 from ._fused_adam import fuse_adam_updates
 from ._input_pipeline import fit_inputs, validation_inputs
 from ._jax_steps import scanned_training_steps
+from ._precision import resolve_dtype_policy
 from ._softmax import softmax
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
@@ -147,7 +148,9 @@ class _BaseImageClassifier(BaseWrapper):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine", "one-cycle"})],
         "test_time_augmentation": ["boolean"],
-        "dtype_policy": [StrOptions({"float32", "mixed_bfloat16", "mixed_float16"})],
+        "dtype_policy": [
+            StrOptions({"auto", "float32", "mixed_bfloat16", "mixed_float16"})
+        ],
         "optimizer": [str, type, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -266,6 +269,7 @@ width) or (n_samples, height, width, 1)
             )
         self.feature_encoder_ = FunctionTransformer().fit(X)
         self._n_train_samples = len(y) - n_validation(len(y), self.validation_fraction)
+        self.dtype_policy_ = resolve_dtype_policy(self.dtype_policy)
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
         return X, y
@@ -340,7 +344,7 @@ width) or (n_samples, height, width, 1)
 
     def _keras_build_fn(self):
         inputs = keras.Input(shape=(self.n_features_in_,), name="pixels")
-        with _dtype_policy(self.dtype_policy):
+        with _dtype_policy(self.dtype_policy_):
             x = keras.layers.Rescaling(1.0 / self.pixel_scale_, name="rescaling")(inputs)
             x = self._build_hidden_layers(x)
         outputs = keras.layers.Dense(

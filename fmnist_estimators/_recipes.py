@@ -43,18 +43,20 @@ _RECIPES = {
     "seed-cnn": (
         "CNNClassifier",
         {**_SEED_TRAINING, "filters": (32, 64), "kernel_size": 3, "convs_per_block": 1,
-         "dense_units": (64,), "activation": "relu"},
-        "The study's small CNN exactly: Conv(32)-Pool-Conv(64)-Pool-Dense(64), "
-        "Adam 1e-3, batch 128, 12 epochs, 10% validation hold-out.",
+         "dense_units": (64,), "activation": "relu", "dtype_policy": "auto"},
+        "The study's small CNN: Conv(32)-Pool-Conv(64)-Pool-Dense(64), "
+        "Adam 1e-3, batch 128, 12 epochs, 10% validation hold-out; in mixed "
+        "bfloat16 on CPUs with bfloat16 instructions (dtype_policy='auto').",
     ),
     "fast-cnn": (
         "CNNClassifier",
         {**_SEED_TRAINING, "filters": (32, 64), "kernel_size": 3, "convs_per_block": 1,
          "dense_units": (64,), "activation": "relu", "batch_size": 256,
          "learning_rate": 4e-3, "lr_schedule": "one-cycle", "epochs": 5,
-         "validation_fraction": 0.0},
+         "validation_fraction": 0.0, "dtype_policy": "auto"},
         "The seed CNN trained for time to accuracy: batch 256 with a one-cycle "
-        "schedule peaking at 4e-3, 5 epochs, no hold-out.",
+        "schedule peaking at 4e-3, 5 epochs, no hold-out; in mixed bfloat16 on "
+        "CPUs with bfloat16 instructions (dtype_policy='auto').",
     ),
     "best-cnn": (
         "CNNClassifier",

@@ -12,6 +12,7 @@ import pytest
 
 from fmnist_estimators.study import StudyConfig, run_study
 from fmnist_estimators._cli import main
+from fmnist_estimators._precision import resolve_dtype_policy
 
 TINY = StudyConfig(
     n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1,
@@ -58,6 +59,9 @@ def test_metrics_json(study, target_names):
         assert model["reload_identical"] is True
         assert model["network_reload_max_abs_diff"] < 1e-5
     assert metrics["models"]["CNN"]["n_params"] == 121_930
+    # The seed CNN computes in bfloat16 where the CPU has the instructions.
+    assert on_disk["models"]["ANN"]["dtype_policy"] == "float32"
+    assert on_disk["models"]["CNN"]["dtype_policy"] == resolve_dtype_policy("auto")
     assert len(on_disk["grid"]) == 4
     assert len(on_disk["optuna_trials"]) == 2
     assert set(on_disk["cross_validation"]) == {"ANN", "CNN"}

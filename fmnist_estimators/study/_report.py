@@ -93,7 +93,8 @@ def render_report(metrics, comparison, reports, labels, grid_table, optuna_table
         f'<div class="card" id="result-{html.escape(label)}"><div>{html.escape(label)} test accuracy</div>'
         f'<div class="value">{m["test_accuracy"]:.4f}</div>'
         f'<div class="note">test loss {m["test_loss"]:.4f} &middot; trained in '
-        f'{m["fit_time_s"]:.0f} s &middot; {m["n_params"]:,} weights</div></div>'
+        f'{m["fit_time_s"]:.0f} s in {html.escape(m["dtype_policy"])} '
+        f'&middot; {m["n_params"]:,} weights</div></div>'
         for label, m in models.items()
     )
     best = max(models, key=lambda label: models[label]["test_accuracy"])

@@ -390,6 +390,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 best_val_accuracy=float(max(estimator.history_.get("val_accuracy", [np.nan]))),
                 predict_time_s=round(predict_time, 3),
                 n_params=int(estimator.model_.count_params()),
+                dtype_policy=estimator.dtype_policy_,
                 per_class={
                     name: {k: float(v) for k, v in report[name].items()}
                     for name in target_names
@@ -415,6 +416,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                     "training time (s)": results[k]["fit_time_s"],
                     "predict time, test set (s)": results[k]["predict_time_s"],
                     "parameters": results[k]["n_params"],
+                    "precision": results[k]["dtype_policy"],
                 }
                 for k in models
             ],

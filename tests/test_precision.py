@@ -1,0 +1,81 @@
+"""dtype_policy="auto": bfloat16 only where the hardware computes it natively."""
+
+import keras
+import pytest
+
+from fmnist_estimators import CNNClassifier, _precision, make_recipe
+from fmnist_estimators._precision import resolve_dtype_policy
+
+
+class _FakeCpuinfo:
+    """Stands in for ``Path("/proc/cpuinfo")``."""
+
+    text = None
+
+    def __init__(self, path):
+        pass
+
+    def read_text(self):
+        if self.text is None:
+            raise FileNotFoundError("/proc/cpuinfo")
+        return self.text
+
+
+@pytest.mark.parametrize(
+    "cpuinfo, expected",
+    [
+        ("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16\n", True),
+        ("processor\t: 0\nflags\t\t: fpu amx_bf16 amx_tile\n", True),
+        # AVX-512 alone multiplies bfloat16 only by emulation.
+        ("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n", False),
+        ("processor\t: 0\n", False),
+        (None, False),  # no /proc/cpuinfo: not Linux
+    ],
+)
+def test_cpu_has_bfloat16_reads_the_processor_flags(monkeypatch, cpuinfo, expected):
+    monkeypatch.setattr(_FakeCpuinfo, "text", cpuinfo)
+    monkeypatch.setattr(_precision, "Path", _FakeCpuinfo)
+    assert _precision.cpu_has_bfloat16.__wrapped__() is expected
+
+
+@pytest.mark.parametrize("name", ["float32", "mixed_bfloat16", "mixed_float16"])
+def test_explicit_policies_are_kept(monkeypatch, name):
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
+    assert resolve_dtype_policy(name) == name
+
+
+@pytest.mark.parametrize(
+    "has_bfloat16, on_cpu, expected",
+    [
+        (True, True, "mixed_bfloat16"),
+        (False, True, "float32"),  # emulated: several times slower
+        (True, False, "float32"),  # a GPU: no gain measured on small networks
+    ],
+)
+def test_auto_follows_the_hardware(monkeypatch, has_bfloat16, on_cpu, expected):
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: has_bfloat16)
+    monkeypatch.setattr(_precision, "_keras_runs_on_cpu", lambda: on_cpu)
+    if keras.backend.backend() != "tensorflow":
+        expected = "float32"  # measured to pay with TensorFlow's kernels only
+    assert resolve_dtype_policy("auto") == expected
+
+
+def test_auto_is_resolved_when_the_network_is_built(monkeypatch, fashion_train):
+    X, y = fashion_train
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
+    monkeypatch.setattr(_precision, "_keras_runs_on_cpu", lambda: True)
+    clf = CNNClassifier(dtype_policy="auto", filters=(8,), dense_units=(16,))
+    clf.initialize(X[:50], y[:50])
+    assert clf.dtype_policy == "auto"
+    assert clf.dtype_policy_ == resolve_dtype_policy("auto")
+    convolution = next(l for l in clf.model_.layers if type(l).__name__ == "Conv2D")
+    assert convolution.dtype_policy.name == clf.dtype_policy_
+    assert clf.model_.layers[-1].compute_dtype == "float32"
+    assert keras.config.dtype_policy().name == "float32"
+
+
+def test_seed_cnn_recipes_use_auto_and_seed_ann_float32():
+    assert make_recipe("seed-cnn").dtype_policy == "auto"
+    assert make_recipe("fast-cnn").dtype_policy == "auto"
+    assert make_recipe("seed-ann").dtype_policy == "float32"
+    assert make_recipe("seed-cnn", dtype_policy="float32").dtype_policy == "float32"
