@@ -27,9 +27,6 @@ def has_bfloat16_instructions():
     Without them, Keras' "mixed_bfloat16" policy is emulated and several times
     slower than float32.
     """
-    flags = set()
-    for line in _cpuinfo().splitlines():
-        if line.startswith("flags"):
-            flags.update(line.split(":", 1)[1].split())
-            break
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    from fmnist_estimators._precision import cpu_has_bfloat16
+
+    return cpu_has_bfloat16()

@@ -86,6 +86,7 @@ def run(name, params, seed, data, recipe):
         "epochs_run": estimator.n_iter_,
         "n_params": int(estimator.model_.count_params()),
         "machine": f"{cpu_model()}, {os.cpu_count()} cores",
+        "dtype_policy": estimator.dtype_policy_,
         "per_class": per_class_results(y_test, y_pred, target_names),
         # Training metrics are measured on augmented, dropped-out batches.
         "last_epoch": {
@@ -98,9 +99,13 @@ def summarise(path_jsonl, path_md):
     import pandas as pd
 
     runs = pd.read_json(path_jsonl, lines=True)
-    # Training times are only comparable on one kind of processor; a record
-    # without a machine still counts.
-    table = runs.groupby(["name", "machine"], sort=False, dropna=False).agg(
+    # Records from before the precision was recorded all computed in float32.
+    if "dtype_policy" not in runs:
+        runs["dtype_policy"] = None
+    runs["dtype_policy"] = runs["dtype_policy"].fillna("float32")
+    # Training times are only comparable on one kind of processor and in one
+    # precision; a record without a machine still counts.
+    table = runs.groupby(["name", "machine", "dtype_policy"], sort=False, dropna=False).agg(
         runs=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
         accuracy_std=("test_accuracy", "std"),
@@ -109,14 +114,15 @@ def summarise(path_jsonl, path_md):
         n_params=("n_params", "first"),
     )
     lines = [
-        "| run | machine | seeds | test accuracy (mean ± std) "
+        "| run | machine | precision | seeds | test accuracy (mean ± std) "
         "| training time (s, mean / max) | parameters |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
-    for (name, machine), row in table.iterrows():
+    for (name, machine, precision), row in table.iterrows():
         std = "" if pd.isna(row.accuracy_std) else f" ± {row.accuracy_std:.4f}"
         lines.append(
-            f"| {name} | {machine} | {int(row.runs)} | {row.accuracy_mean:.4f}{std} "
+            f"| {name} | {machine} | {precision} | {int(row.runs)} "
+            f"| {row.accuracy_mean:.4f}{std} "
             f"| {row.fit_s_mean:.0f} / {row.fit_s_max:.0f} | {int(row.n_params):,} |"
         )
     lines += per_class_table(runs, BEST_RECIPE)
