@@ -99,10 +99,12 @@ def summarise(path_jsonl, path_md):
     import pandas as pd
 
     runs = pd.read_json(path_jsonl, lines=True)
-    # Records from before the precision was recorded all computed in float32.
+    # Records from before the precision was recorded computed in the policy
+    # their parameters name, or else in float32 (no recipe said "auto" then).
     if "dtype_policy" not in runs:
         runs["dtype_policy"] = None
-    runs["dtype_policy"] = runs["dtype_policy"].fillna("float32")
+    named = runs["params"].map(lambda params: params.get("dtype_policy", "float32"))
+    runs["dtype_policy"] = runs["dtype_policy"].fillna(named)
     # Training times are only comparable on one kind of processor and in one
     # precision; a record without a machine still counts.
     table = runs.groupby(["name", "machine", "dtype_policy"], sort=False, dropna=False).agg(

@@ -5,8 +5,9 @@ ANN vs CNN
 
 The study's question in miniature: the notebook's dense network and its small
 CNN, trained with identical settings on identical images. Both come from
-recipes that reproduce the notebook exactly; only the number of epochs and
-images is reduced here.
+recipes that reproduce the notebook's networks and training settings (the
+CNN's in mixed bfloat16 where TensorFlow runs on a CPU with bfloat16
+instructions); only the number of epochs and images is reduced here.
 """
 
 # %%

@@ -19,7 +19,8 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     and Adam with a one-cycle schedule peaking at 3e-3; batch size 128, 12
     epochs, 10% of the training data held out for validation. See the
     accuracy benchmark for what this gains over the study's settings, which
-    ``make_recipe("seed-cnn")`` reproduces exactly.
+    ``make_recipe("seed-cnn")`` reproduces (in mixed bfloat16 with the
+    TensorFlow backend on CPUs with bfloat16 instructions).
 
     Images smaller than the kernel are padded ("same" convolution) and pooling
     is skipped along axes of length 1, so any image size works, down to a

@@ -42,8 +42,9 @@ def resolve_dtype_policy(dtype_policy):
     CPU with bfloat16 instructions (on a 2-core AMD EPYC the seed CNN trained
     1.5-1.6x faster at the same accuracy). Everywhere else it is "float32":
     bfloat16 is emulated, several times slower, on CPUs without the
-    instructions, and on a GPU it did not speed up the small networks of the
-    study.
+    instructions; on an H200 with JAX it did not speed up the study's small
+    network (TensorFlow on a GPU was not measured); other backends' CPU
+    kernels were not measured.
     """
     if dtype_policy != "auto":
         return dtype_policy

@@ -46,7 +46,8 @@ _RECIPES = {
          "dense_units": (64,), "activation": "relu", "dtype_policy": "auto"},
         "The study's small CNN: Conv(32)-Pool-Conv(64)-Pool-Dense(64), "
         "Adam 1e-3, batch 128, 12 epochs, 10% validation hold-out; in mixed "
-        "bfloat16 on CPUs with bfloat16 instructions (dtype_policy='auto').",
+        "bfloat16 with TensorFlow on CPUs with bfloat16 instructions "
+        "(dtype_policy='auto').",
     ),
     "fast-cnn": (
         "CNNClassifier",
@@ -55,8 +56,8 @@ _RECIPES = {
          "learning_rate": 4e-3, "lr_schedule": "one-cycle", "epochs": 5,
          "validation_fraction": 0.0, "dtype_policy": "auto"},
         "The seed CNN trained for time to accuracy: batch 256 with a one-cycle "
-        "schedule peaking at 4e-3, 5 epochs, no hold-out; in mixed bfloat16 on "
-        "CPUs with bfloat16 instructions (dtype_policy='auto').",
+        "schedule peaking at 4e-3, 5 epochs, no hold-out; in mixed bfloat16 "
+        "with TensorFlow on CPUs with bfloat16 instructions (dtype_policy='auto').",
     ),
     "best-cnn": (
         "CNNClassifier",

@@ -60,16 +60,35 @@ def test_auto_follows_the_hardware(monkeypatch, has_bfloat16, on_cpu, expected):
     assert resolve_dtype_policy("auto") == expected
 
 
+@pytest.mark.parametrize(
+    "devices, expected",
+    [(["cpu:0"], True), (["gpu:0", "gpu:1"], False), (["tpu:0"], False), ([], True)],
+)
+def test_keras_runs_on_cpu_reads_keras_devices(monkeypatch, devices, expected):
+    monkeypatch.setattr(keras.distribution, "list_devices", lambda: devices)
+    assert _precision._keras_runs_on_cpu() is expected
+
+
+def test_keras_runs_on_cpu_without_the_device_api(monkeypatch):
+    def unsupported():
+        raise NotImplementedError("no distribution support on this backend")
+
+    monkeypatch.setattr(keras.distribution, "list_devices", unsupported)
+    assert _precision._keras_runs_on_cpu() is False
+
+
 def test_auto_is_resolved_when_the_network_is_built(monkeypatch, fashion_train):
     X, y = fashion_train
     monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
     monkeypatch.setattr(_precision, "_keras_runs_on_cpu", lambda: True)
     clf = CNNClassifier(dtype_policy="auto", filters=(8,), dense_units=(16,))
     clf.initialize(X[:50], y[:50])
+    on_tensorflow = keras.backend.backend() == "tensorflow"
+    expected = "mixed_bfloat16" if on_tensorflow else "float32"
     assert clf.dtype_policy == "auto"
-    assert clf.dtype_policy_ == resolve_dtype_policy("auto")
+    assert clf.dtype_policy_ == expected
     convolution = next(l for l in clf.model_.layers if type(l).__name__ == "Conv2D")
-    assert convolution.dtype_policy.name == clf.dtype_policy_
+    assert convolution.dtype_policy.name == expected
     assert clf.model_.layers[-1].compute_dtype == "float32"
     assert keras.config.dtype_policy().name == "float32"
 
