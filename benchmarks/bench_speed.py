@@ -247,8 +247,8 @@ def run_contender(name, epochs):
 # (contender, reference): pairs whose training times are compared round by round.
 PAIRED_COMPARISONS = [
     ("ours-ann", "sklearn-mlp"), ("ours-ann", "seed-ann"),
-    ("ours-cnn", "seed-cnn"), ("ours-cnn-float32", "seed-cnn"),
-    ("ours-cnn-float32", "keras-tuned-cnn"),
+    ("ours-cnn", "seed-cnn"), ("ours-cnn", "keras-tuned-cnn"),
+    ("ours-cnn-float32", "seed-cnn"), ("ours-cnn-float32", "keras-tuned-cnn"),
 ]
 
 
@@ -324,10 +324,9 @@ def write_markdown(report, path):
         )
     by_name = {r["contender"]: r for r in rows}
     # keras-tuned-cnn computes in float32: compare it with our float32 network.
-    ours = "ours-cnn-float32" if "ours-cnn-float32" in by_name else "ours-cnn"
-    if ours == "ours-cnn" and report.get("seed_cnn_dtype_policy", "float32") != "float32":
-        ours = None
-    if ours and "keras-tuned-cnn" in by_name:
+    in_float32 = report.get("seed_cnn_dtype_policy", "float32") == "float32"
+    ours = "ours-cnn" if in_float32 else "ours-cnn-float32"
+    if {ours, "keras-tuned-cnn"} <= set(by_name):
         overhead = by_name[ours]["fit_s"] / by_name["keras-tuned-cnn"]["fit_s"] - 1
         lines += ["", f"Wrapper overhead ({ours} over keras-tuned-cnn, training): "
                       f"{100 * overhead:+.1f}%."]

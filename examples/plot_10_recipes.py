@@ -6,8 +6,9 @@ Recipes and building blocks
 :func:`~fmnist_estimators.make_recipe` returns named configurations:
 ``seed-ann`` and ``seed-cnn`` are the notebook's networks and training
 settings (``seed-cnn`` computes in bfloat16 with the TensorFlow backend on
-CPUs with bfloat16 instructions), the others trade time for accuracy. Every ingredient is also a plain constructor parameter, so a
-recipe is only a starting point.
+CPUs with bfloat16 instructions), the others trade time for accuracy. Every
+ingredient is also a plain constructor parameter, so a recipe is only a
+starting point.
 """
 
 # %%
