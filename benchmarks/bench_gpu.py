@@ -1,11 +1,14 @@
 """Speed and accuracy on a GPU with the JAX backend, in one run.
 
 Prepared for the lent GPU machine (JAX and CUDA, no TensorFlow, no network).
-Carry Keras, scikeras and their missing dependencies as wheels and the four
-Fashion-MNIST files in ``DATA/fashion_mnist/``; the package itself runs from
-the repository root::
+``benchmarks/gpu_prepare.sh`` puts the wheels it lacks (Keras, scikeras and
+their dependencies) and the four Fashion-MNIST files into ``.gpu/`` here;
+``benchmarks/gpu_run.sh`` installs them there and runs this script, in effect::
 
-    KERAS_BACKEND=jax PYTHONPATH=. python benchmarks/bench_gpu.py --data DATA
+    KERAS_BACKEND=jax PYTHONPATH=SITE:. python benchmarks/bench_gpu.py --data .gpu/data
+
+Append its ``gpu.jsonl`` to ``results/gpu.jsonl`` and rerun with
+``--summarise`` for the tables of every run in ``results/gpu.md``.
 
 Three parts, each contender appended to ``--output`` as soon as it finishes
 (one JSON line each) so that a run cut short keeps what it did:
@@ -215,12 +218,25 @@ def device_description():
     }
 
 
-class Runner:
-    """Runs contenders within a time budget and appends each result to a file."""
+def next_run_number(path=RESULTS / "gpu.jsonl"):
+    """One more than the highest run recorded in the committed results."""
+    if not path.exists():
+        return 1
+    runs = [json.loads(line).get("run", 0) for line in path.read_text().splitlines() if line]
+    return max(runs, default=0) + 1
 
-    def __init__(self, output, budget_s):
+
+class Runner:
+    """Runs contenders within a time budget and appends each result to a file.
+
+    Every record starts with ``context`` (run number, date, device, versions),
+    so that records from several runs can share one file.
+    """
+
+    def __init__(self, output, budget_s, context):
         self.output = output
         self.deadline = time.perf_counter() + budget_s
+        self.context = context
         self.results = []
 
     def left_s(self):
@@ -231,7 +247,7 @@ class Runner:
             print(f"skipped (needs ~{expected_s} s, {self.left_s():.0f} s left): {name}",
                   flush=True)
             return None
-        result = {"contender": name, **record}
+        result = {**self.context, "contender": name, **record}
         try:
             result.update(function(*args))
         except Exception as error:  # keep going: one failure must not lose the rest
@@ -299,6 +315,11 @@ def main():
     parser.add_argument("--budget-s", type=float, default=540)
     parser.add_argument("--parts", nargs="+", default=["speed", "accuracy"],
                         choices=["speed", "accuracy", "profile"])
+    parser.add_argument("--run", type=int, default=next_run_number(),
+                        help="run number in the records (default: one more than the "
+                             "highest in results/gpu.jsonl, so append each run's records "
+                             "there before the next run)")
+    parser.add_argument("--note", help="a note kept with every record of this run")
     parser.add_argument("--smoke", action="store_true",
                         help="2,000 training images, 1 or 2 epochs: checks the code paths only")
     parser.add_argument("--summarise", action="store_true",
@@ -319,11 +340,16 @@ def main():
         X, y, epochs, smoke = X[:2000], y[:2000], 2, {"epochs": 2}
     data = (X, y, X_test, y_test)
 
-    runner = Runner(args.output, args.budget_s)
     device = device_description()
     print(json.dumps(device), flush=True)
     if device["device_kind"].lower() == "cpu" and not args.smoke:
         raise SystemExit("No GPU is visible to JAX; this benchmark is for a GPU (or --smoke).")
+    context = {"run": args.run, "date": time.strftime("%Y-%m-%d"),
+               "device": device["device_kind"], "backend": device["backend"],
+               "keras": device["keras"], "jax": device["jax"]}
+    if args.smoke or args.note:
+        context["note"] = "; ".join(filter(None, ["smoke" if args.smoke else None, args.note]))
+    runner = Runner(args.output, args.budget_s, context)
     if "profile" in args.parts:
         runner.run("seed-cnn epoch profile", profile_seed_cnn, data, expected_s=60, seed=0)
     if "speed" in args.parts:
