@@ -13,6 +13,10 @@ Usage::
     python benchmarks/bench_speed.py                 # 12 epochs, 3 rounds, every contender
     python benchmarks/bench_speed.py --epochs 2 --repeats 1 --contenders seed-cnn ours-cnn
 
+The PyTorch peers (``torch-*``: a hand-written loop; ``skorch-*``: skorch's
+``NeuralNetClassifier``) run where torch and skorch are installed, and are
+left out by default elsewhere; see ``_torch_peers.py``.
+
 ``ours-cnn`` is ``make_recipe("seed-cnn")`` as a user gets it: in mixed
 bfloat16 on a CPU with bfloat16 instructions (its ``dtype_policy="auto"``),
 in float32 elsewhere. ``ours-cnn-float32`` pins float32: it is the one to
@@ -24,6 +28,7 @@ Writes ``benchmarks/results/speed.json`` and the table in
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -35,12 +40,17 @@ import time
 from pathlib import Path
 
 from _machine import cpu_model, has_bfloat16_instructions
+from _torch_peers import run_skorch, run_torch_loop
 
 HERE = Path(__file__).resolve().parent
 CONTENDERS = [
-    "seed-ann", "ours-ann", "sklearn-mlp",
+    "seed-ann", "ours-ann", "sklearn-mlp", "torch-ann", "skorch-ann",
     "seed-cnn", "keras-tuned-cnn", "ours-cnn", "ours-cnn-float32", "ours-fast-cnn",
+    "torch-cnn", "skorch-cnn",
 ]
+# The PyTorch peers: how each trains, and the packages it needs.
+TORCH_PEERS = {"torch": (run_torch_loop, ("torch",)),
+               "skorch": (run_skorch, ("torch", "skorch"))}
 # Contenders that change one setting of a recipe.
 VARIANTS = {"ours-cnn-float32": ("seed-cnn", {"dtype_policy": "float32"})}
 # Forward-pass multiply-adds x 2 of the seed CNN on a 28x28 image; a training
@@ -217,6 +227,11 @@ def run_contender(name, epochs):
         import_time, fit_time, predict_time, accuracy = run_seed_keras(
             "cnn", epochs, data, tuned=True
         )
+    elif name.startswith(tuple(TORCH_PEERS)):
+        framework, kind = name.split("-")
+        import_time, fit_time, predict = TORCH_PEERS[framework][0](kind, epochs, data)
+        predict_time, proba = _best_of(3, predict)
+        accuracy = float((proba.argmax(axis=1) == data[5]).mean())
     elif name in VARIANTS:
         recipe, overrides = VARIANTS[name]
         import_time, fit_time, predict_time, accuracy = run_ours(
@@ -247,8 +262,11 @@ def run_contender(name, epochs):
 # (contender, reference): pairs whose training times are compared round by round.
 PAIRED_COMPARISONS = [
     ("ours-ann", "sklearn-mlp"), ("ours-ann", "seed-ann"),
+    ("ours-ann", "torch-ann"), ("ours-ann", "skorch-ann"),
     ("ours-cnn", "seed-cnn"), ("ours-cnn", "keras-tuned-cnn"),
     ("ours-cnn-float32", "seed-cnn"), ("ours-cnn-float32", "keras-tuned-cnn"),
+    ("ours-cnn", "torch-cnn"), ("ours-cnn", "skorch-cnn"),
+    ("ours-cnn-float32", "torch-cnn"), ("ours-cnn-float32", "skorch-cnn"),
 ]
 
 
@@ -308,7 +326,8 @@ def write_markdown(report, path):
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        kind = "ann" if r["contender"] in ("seed-ann", "ours-ann", "sklearn-mlp") else "cnn"
+        name = r["contender"]
+        kind = "ann" if name.endswith("-ann") or name == "sklearn-mlp" else "cnn"
         ref = base.get(kind)
         fit_ratio = f"{ref['fit_s'] / r['fit_s']:.2f}x" if ref else "-"
         predict_ratio = f"{ref['predict_10k_s'] / r['predict_10k_s']:.2f}x" if ref else "-"
@@ -394,6 +413,14 @@ def main():
         if seed_cnn_precision == "float32":
             print("ours-cnn-float32 left out: ours-cnn computes in float32 here already.")
             contenders.remove("ours-cnn-float32")
+    for framework, (_, packages) in TORCH_PEERS.items():
+        missing = ", ".join(p for p in packages if importlib.util.find_spec(p) is None)
+        asked = [c for c in contenders if c.startswith(f"{framework}-")]
+        if missing and asked:
+            if args.contenders is not None:
+                parser.error(f"{', '.join(asked)} need {missing}, which is not installed")
+            print(f"{', '.join(asked)} left out: {missing} not installed.")
+            contenders = [c for c in contenders if c not in asked]
     runs = {name: [] for name in contenders}
     # Rounds rather than back-to-back repeats, so that a slow spell of a shared
     # machine spreads over every contender.
