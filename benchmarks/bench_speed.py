@@ -418,7 +418,7 @@ def main():
         asked = [c for c in contenders if c.startswith(f"{framework}-")]
         if missing and asked:
             if args.contenders is not None:
-                parser.error(f"{', '.join(asked)} need {missing}, which is not installed")
+                parser.error(f"not installed: {missing}, needed by {', '.join(asked)}")
             print(f"{', '.join(asked)} left out: {missing} not installed.")
             contenders = [c for c in contenders if c not in asked]
     runs = {name: [] for name in contenders}
