@@ -61,6 +61,12 @@ def run_torch_loop(kind, epochs, data, batch_size=128, predict_batch_size=512):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
 
+    def logits(X):
+        """The network's outputs in evaluation mode, chunk by chunk."""
+        model.eval()
+        with torch.inference_mode():
+            return torch.cat([model(chunk) for chunk in X.split(predict_batch_size)])
+
     validation_history = []
     start = time.perf_counter()
     for _ in range(epochs):
@@ -71,17 +77,13 @@ def run_torch_loop(kind, epochs, data, batch_size=128, predict_batch_size=512):
             loss.backward()
             optimizer.step()
         # The validation loss and accuracy that Keras records after each epoch.
-        model.eval()
-        with torch.inference_mode():
-            logits = torch.cat([model(chunk) for chunk in X_val.split(predict_batch_size)])
-            accuracy = (logits.argmax(1) == y_val).float().mean()
-            validation_history.append((loss_fn(logits, y_val).item(), accuracy.item()))
+        val_logits = logits(X_val)
+        accuracy = (val_logits.argmax(1) == y_val).float().mean()
+        validation_history.append((loss_fn(val_logits, y_val).item(), accuracy.item()))
     fit_time = time.perf_counter() - start
 
     def predict():
-        with torch.inference_mode():
-            return torch.cat([torch.softmax(model(chunk), dim=1)
-                              for chunk in X_test.split(predict_batch_size)]).numpy()
+        return torch.softmax(logits(X_test), dim=1).numpy()
 
     return import_time, fit_time, predict
 
