@@ -6,6 +6,13 @@ import tempfile
 from pathlib import Path
 
 
+def _umask():
+    """The process's umask (reading it means setting it, so set it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; move it into place on success.
@@ -15,6 +22,9 @@ def atomic_path(path):
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
+    # mkstemp creates the file private (0600); give it the mode any new file
+    # gets (0644 under the usual umask), as open() would.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
