@@ -209,15 +209,17 @@ def _download(filename, data_home):
 
 
 def _load_raw(filename, data_home, download_if_missing):
-    """Return the checked bytes of `filename`, or None if it is not available.
+    """Return the checked bytes of `filename` and where they came from.
 
     Looks in `data_home`, then in the system directories, then downloads into
-    `data_home` if `download_if_missing`.
+    `data_home` if `download_if_missing`. Returns ``(raw, path, origin)`` with
+    `origin` one of ``"cache"``, ``"system"`` and ``"download"``, or
+    ``(None, None, None)`` if the file is not available.
     """
     cached = data_home / filename
     if cached.exists():
         try:
-            return _read_checked(cached, filename)
+            return _read_checked(cached, filename), cached, "cache"
         except _ChecksumError as exc:
             warnings.warn(
                 f"Ignoring and removing the bad cached file {cached}: {exc}.",
@@ -233,7 +235,7 @@ def _load_raw(filename, data_home, download_if_missing):
         path = Path(directory) / filename
         if path.exists():
             try:
-                return _read_checked(path, filename)
+                return _read_checked(path, filename), path, "system"
             except _ChecksumError as exc:
                 bad_system_copies.append(f"{path}: {exc}")
 
@@ -244,14 +246,14 @@ def _load_raw(filename, data_home, download_if_missing):
     )
     if download_if_missing:
         try:
-            return _download(filename, data_home)
+            return _download(filename, data_home), data_home / filename, "download"
         except OSError as exc:
             if bad_system_copies:
                 raise OSError(f"{reinstall}.\n{exc}") from exc
             raise
     if bad_system_copies:
         raise OSError(f"{reinstall}, or pass download_if_missing=True.")
-    return None
+    return None, None, None
 
 
 def _parse_idx(raw, filename, magic):
@@ -321,8 +323,9 @@ def fetch_fashion_mnist(
 
     data_home : str or path-like, default=None
         Folder for the downloaded files; they go to its ``fashion_mnist``
-        subfolder. By default the scikit-learn data home,
-        ``~/scikit_learn_data``, see :func:`sklearn.datasets.get_data_home`.
+        subfolder, created only when a file must be downloaded. By default
+        the scikit-learn data home, ``~/scikit_learn_data``, see
+        :func:`sklearn.datasets.get_data_home`.
 
     download_if_missing : bool, default=True
         If False, raise an error instead of downloading files that are found
@@ -348,6 +351,11 @@ def fetch_fashion_mnist(
             ``"pixel_<row>_<column>"`` for each column of ``data``.
         DESCR : str
             A description of the data set.
+        source : dict of str to dict
+            For each original file, the ``"path"`` it was read from, its
+            ``"origin"`` (``"cache"``: found in ``data_home``; ``"system"``:
+            the Debian copy; ``"download"``: downloaded into ``data_home`` by
+            this call) and the ``"sha256"`` it was checked against.
 
     (data, target) : tuple if ``return_X_y`` is True
         ``data`` and ``target`` as described above.
@@ -369,10 +377,15 @@ def fetch_fashion_mnist(
     >>> bunch.target_names[bunch.target[0]]  # doctest: +SKIP
     'Ankle boot'
     """
-    data_home = Path(get_data_home(data_home)) / "fashion_mnist"
+    # A given data home is created only if a download needs it, so that one
+    # which the system copy makes unnecessary is not left behind empty.
+    data_home = Path(
+        get_data_home() if data_home is None else os.path.expanduser(data_home)
+    ) / "fashion_mnist"
     filenames = [f for split in _SUBSETS[subset] for f in _SPLITS[split]]
 
-    raw = {f: _load_raw(f, data_home, download_if_missing) for f in filenames}
+    loaded = {f: _load_raw(f, data_home, download_if_missing) for f in filenames}
+    raw = {f: content for f, (content, _, _) in loaded.items()}
     missing = [f for f, content in raw.items() if content is None]
     if missing:
         searched = ", ".join(map(str, [data_home, *_SYSTEM_DIRS]))
@@ -408,6 +421,10 @@ def fetch_fashion_mnist(
     descr = _DESCR.format(
         data_home=data_home, system_dirs=", ".join(_SYSTEM_DIRS) or "none"
     )
+    source = {
+        f: {"path": str(path), "origin": origin, "sha256": _FILES[f][1]}
+        for f, (_, path, origin) in loaded.items()
+    }
     return Bunch(
         data=data,
         images=images,
@@ -415,4 +432,23 @@ def fetch_fashion_mnist(
         target_names=list(_TARGET_NAMES),
         feature_names=feature_names,
         DESCR=descr,
+        source=source,
     )
+
+
+def _describe_source(source):
+    """One sentence on where the files of `source` (a Bunch's ``source``) came from."""
+    places = {
+        "system": "Debian's copy in {}",
+        "cache": "the cache in {}",
+        "download": "downloaded into {}",
+    }
+    folders = {}
+    for entry in source.values():
+        key = (entry["origin"], str(Path(entry["path"]).parent))
+        folders[key] = folders.get(key, 0) + 1
+    where = "; ".join(
+        places[origin].format(folder) + ("" if len(source) == n else f" ({n} files)")
+        for (origin, folder), n in folders.items()
+    )
+    return f"{where}; size and SHA-256 of each of the {len(source)} files checked"
