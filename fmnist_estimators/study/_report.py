@@ -111,6 +111,7 @@ def render_report(metrics, comparison, reports, labels, grid_table, optuna_table
         f"{html.escape(metrics['fmnist_estimators_version'])}, Keras "
         f"{html.escape(metrics['environment']['keras'])} "
         f"({html.escape(metrics['environment']['keras_backend'])})</p>",
+        f"<p class='note'>Data: {html.escape(metrics['data_source']['description'])}.</p>",
         f"<div class='headline'>{cards}</div>",
         f"<p>Best on the test set: <strong>{html.escape(best)}</strong>. The test set was "
         "used once, after training and grid search; every choice was made on the "

@@ -19,6 +19,7 @@ from .._io import atomic_path, write_text
 from .._recipes import make_recipe
 from .._version import __version__
 from ..datasets import fetch_fashion_mnist
+from ..datasets._fashion_mnist import _describe_source
 from ..model_selection import holdout_split
 from ._progress import EpochProgress, format_seconds
 
@@ -107,7 +108,11 @@ class _Steps:
 def _subset(X, y, n, random_state):
     if n is None or n >= len(y):
         return X, y
-    X, _, y, _ = train_test_split(X, y, train_size=n, stratify=y, random_state=random_state)
+    # A left-over part too small to hold every class cannot be stratified.
+    stratify = y if len(y) - n >= len(np.unique(y)) else None
+    X, _, y, _ = train_test_split(
+        X, y, train_size=n, stratify=stratify, random_state=random_state
+    )
     return X, y
 
 
@@ -124,6 +129,20 @@ def _prepare_output(output, overwrite):
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     return output, staging
+
+
+def _what_was_kept(staging, output):
+    """Remove an empty staging folder; say what a stopped run left behind."""
+    kept = sorted(p.name for p in staging.iterdir()) if staging.is_dir() else []
+    if kept:
+        names = ", ".join(kept[:4]) + (", ..." if len(kept) > 4 else "")
+        kept_text = (f"Kept {len(kept)} file(s) in '{staging}' ({names}) until the next "
+                     "run with this output")
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+        kept_text = "Nothing was kept"
+    state = "was left as it was" if output.exists() else "was not created"
+    return f"{kept_text}; '{output}' {state}."
 
 
 def _publish(staging, output):
@@ -324,6 +343,9 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         steps.start("Loading Fashion-MNIST")
         train = fetch_fashion_mnist(subset="train", data_home=data_home)
         test = fetch_fashion_mnist(subset="test", data_home=data_home)
+        files = {**train.source, **test.source}
+        data_source = {"description": _describe_source(files), "files": files}
+        log(f"      data: {data_source['description']}")
         target_names = list(train.target_names)
         X, y = _subset(train.images, train.target, config.n_train, config.random_state)
         X_test, y_test = _subset(test.images, test.target, config.n_test, config.random_state)
@@ -449,6 +471,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 "n_train": int(len(train_idx)), "n_validation": int(len(val_idx)),
                 "n_test": int(len(y_test)),
             },
+            "data_source": data_source,
             "models": {results[k]["label"]: results[k] for k in models},
             "grid": None if grid_table is None else grid_table.to_dict(orient="records"),
             "cross_validation": None if cv_table is None
@@ -468,11 +491,11 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         )
         steps.done()
     except BaseException as error:
-        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        reason = "was interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         log(
             f"\nThe study {reason} during '{steps.current}'. Finished steps: "
-            f"{', '.join(steps.times) or 'none'}. Files written so far are in "
-            f"'{staging}'; no report was written and '{output}' was not touched."
+            f"{', '.join(steps.times) or 'none'}. No report was written. "
+            f"{_what_was_kept(staging, output)}"
         )
         raise
     _publish(staging, output)

@@ -10,6 +10,7 @@ from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
 from .._io import write_text
 from .._recipes import make_recipe
 from ..datasets import fetch_fashion_mnist
+from ..datasets._fashion_mnist import _describe_source
 from ..model_selection import (
     ann_search_space,
     cnn_search_space,
@@ -19,7 +20,14 @@ from ..model_selection import (
     tune_with_optuna,
 )
 from ._report import _CSS, _image_tag, _table
-from ._runner import _prepare_output, _publish, _save_figure, _subset, _write_csv
+from ._runner import (
+    _prepare_output,
+    _publish,
+    _save_figure,
+    _subset,
+    _what_was_kept,
+    _write_csv,
+)
 
 SEARCHES = ("grid", "halving", "optuna")
 
@@ -73,6 +81,8 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
     output, staging = _prepare_output(output, overwrite)
     try:
         train = fetch_fashion_mnist(subset="train", data_home=data_home)
+        data_source = {"description": _describe_source(train.source), "files": train.source}
+        log(f"Data: {data_source['description']}")
         X, y = _subset(train.images, train.target, n_train, random_state)
         base = make_recipe(f"seed-{model}", epochs=epochs, random_state=random_state)
         log(f"{search} search of the {model.upper()} on {len(y)} training images ...")
@@ -114,6 +124,7 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
         best.update(
             model=model, search=search, wall_time_s=round(time.perf_counter() - start, 1),
             n_train=int(len(y)), epochs=epochs, random_state=random_state,
+            data_source=data_source,
         )
         _write_csv(table, staging / "search_results.csv", index=False)
         write_text(staging / "best.json", json.dumps(best, indent=2, default=str))
@@ -126,6 +137,7 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
             f"<p class='note'>{len(y):,} training images, validation hold-out "
             f"{validation_fraction:.0%}, {epochs} epoch(s) per candidate, "
             f"{best['wall_time_s']:.0f} s in all. The test set was not used.</p>",
+            f"<p class='note'>Data: {html.escape(data_source['description'])}.</p>",
             f"<p>Best validation accuracy <strong>{best['validation_accuracy']:.4f}</strong> "
             f"with <code>{html.escape(str(best['params']))}</code>.</p>",
             _table(table, index=False),
@@ -134,8 +146,9 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
             parts.append(_image_tag(staging / "search_heatmap.png", "Search heatmap"))
         parts.append("</body></html>")
         write_text(staging / "report.html", "\n".join(parts))
-    except BaseException:
-        log(f"The search stopped; partial files are in '{staging}', '{output}' was not touched.")
+    except BaseException as error:
+        reason = "was interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        log(f"\nThe search {reason}. No report was written. {_what_was_kept(staging, output)}")
         raise
     _publish(staging, output)
     log(table.head(10).to_string())
