@@ -4,8 +4,12 @@ import argparse
 import dataclasses
 import functools
 import logging
+import math
 import os
+import signal
 import sys
+import threading
+from pathlib import Path
 
 _STUDY_HELP = """\
 Run the whole ANN-vs-CNN study of the seed notebook: load Fashion-MNIST, hold
@@ -16,30 +20,132 @@ write report.html, metrics.json, CSV tables and PNG figures to --output.
 """
 
 
+# Known here so that bad sizes are refused before the loader, and with it
+# TensorFlow, is imported; tests/test_cli.py checks them against the loader,
+# the presets and run_tune.
+_N_IMAGES = {"train": 60_000, "test": 10_000}
+_N_CLASSES = 10
+_VALIDATION_FRACTION = 0.1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``--help`` has the usage)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _positive_int(text):
-    value = int(text)
-    if value < 1:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
 
 
 def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {text}")
     return value
 
 
 def _positive_float(text):
-    value = float(text)
-    if not value > 0:
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
     return value
 
 
+def _fewest_training_images(validation_fraction=_VALIDATION_FRACTION, n_classes=_N_CLASSES):
+    """The fewest images whose validation hold-out and rest both hold every class.
+
+    The hold-out has ``ceil(validation_fraction * n)`` images, as in
+    :func:`~fmnist_estimators.model_selection.holdout_split`, which stratifies
+    only when it can give every class a place on both sides.
+    """
+    n = 2 * n_classes
+    while True:
+        n_validation = math.ceil(validation_fraction * n)
+        if min(n_validation, n - n_validation) >= n_classes:
+            return n
+        n += 1
+
+
+def _file_in_the_way(path):
+    """``path`` or its nearest existing parent, if that is not a folder."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _input_errors(args):
+    """Why the options cannot work, in one line each; checked before any import."""
+    fewest = _fewest_training_images()
+    n_train, n_test = args.n_train, getattr(args, "n_test", None)
+    cv_folds = getattr(args, "cv_folds", None)
+    if n_train is not None and not fewest <= n_train <= _N_IMAGES["train"]:
+        yield (
+            f"--n-train must be between {fewest} and {_N_IMAGES['train']:,}, got {n_train}: "
+            f"a stratified {_VALIDATION_FRACTION:.0%} validation hold-out needs {fewest} images "
+            f"to put each of the {_N_CLASSES} classes on both sides, and Fashion-MNIST has "
+            f"{_N_IMAGES['train']:,} training images"
+        )
+    if n_test is not None and not _N_CLASSES <= n_test <= _N_IMAGES["test"]:
+        yield (
+            f"--n-test must be between {_N_CLASSES} and {_N_IMAGES['test']:,}, got {n_test}: "
+            f"a stratified subset needs an image of each of the {_N_CLASSES} classes, and "
+            f"Fashion-MNIST has {_N_IMAGES['test']:,} test images"
+        )
+    if cv_folds == 1:
+        yield "--cv-folds must be 0 (no cross-validation) or at least 2, got 1"
+    elif cv_folds and n_train is not None and cv_folds > n_train // _N_CLASSES:
+        yield (
+            f"--cv-folds must be 0 (no cross-validation) or between 2 and "
+            f"{n_train // _N_CLASSES}, got {cv_folds}: --n-train {n_train} has "
+            f"{n_train // _N_CLASSES} images of each class to spread over the folds"
+        )
+    if args.data_home is not None:
+        data_home = Path(args.data_home).expanduser()
+        blocker = _file_in_the_way(data_home)
+        if blocker is not None:
+            yield (
+                f"--data-home must be a folder (it may not exist yet), but '{blocker}' is a file"
+            )
+    output = Path(args.output)
+    blocker = _file_in_the_way(output)
+    if blocker is not None:
+        yield (
+            f"--output must be a folder to create (or, with --overwrite, to replace), "
+            f"but '{blocker}' is a file"
+        )
+    elif output.exists() and not args.overwrite:
+        finished = "study" if args.command == "study" else "search"
+        yield (
+            f"--output '{output}' already exists; choose another folder, or pass "
+            f"--overwrite to replace it once the new {finished} has finished"
+        )
+
+
+def _interrupt(signum, frame):
+    # Optuna logs a trial stopped by Ctrl-C as failed, with its traceback; the
+    # runner's one-line account of what was kept is all that should follow.
+    logging.getLogger("optuna").setLevel(logging.CRITICAL + 1)
+    raise KeyboardInterrupt
+
+
 def build_parser():
     """The argument parser of the command line."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fmnist-estimators",
         description="scikit-learn estimators for the ANN-vs-CNN study on Fashion-MNIST.",
     )
@@ -75,14 +181,18 @@ def build_parser():
     )
     study.add_argument(
         "--cv-folds", type=_non_negative_int,
-        help="also cross-validate the models with this many folds (default 0: no)",
+        help="also cross-validate the models with this many folds, 2 or more "
+        "(default 0: no)",
     )
     study.add_argument(
         "--n-train", type=_positive_int,
-        help="use a stratified subset of this many training images",
+        help="use a stratified subset of this many training images "
+        f"({_fewest_training_images()} to {_N_IMAGES['train']:,})",
     )
     study.add_argument(
-        "--n-test", type=_positive_int, help="use a stratified subset of this many test images"
+        "--n-test", type=_positive_int,
+        help=f"use a stratified subset of this many test images ({_N_CLASSES} to "
+        f"{_N_IMAGES['test']:,})",
     )
     study.add_argument(
         "--random-state", type=int, help="seed of the subsets, the split and the models (default 0)"
@@ -96,8 +206,9 @@ def build_parser():
         help="replace --output if it exists (only once the new study has finished)",
     )
     study.add_argument(
-        "--data-home", help="where Fashion-MNIST is cached or downloaded "
-        "(default: scikit-learn's data home)",
+        "--data-home", help="folder where Fashion-MNIST is cached, or downloaded to "
+        "if Debian's copy in /usr/share/datasets/fashion-mnist is missing; created "
+        "only for a download (default: scikit-learn's data home)",
     )
     tune = commands.add_parser(
         "tune", help="tune the ANN or CNN with a grid, successive halving or Optuna",
@@ -122,13 +233,15 @@ def build_parser():
     tune.add_argument("--n-trials", type=_positive_int, default=10,
                       help="Optuna trials (default: 10)")
     tune.add_argument("--n-train", type=_positive_int,
-                      help="use a stratified subset of this many training images")
+                      help="use a stratified subset of this many training images "
+                      f"({_fewest_training_images()} to {_N_IMAGES['train']:,})")
     tune.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     tune.add_argument("--output", default="tune-output",
                       help="folder to create for the results (default: tune-output)")
     tune.add_argument("--overwrite", action="store_true",
                       help="replace --output if it exists (once the search has finished)")
-    tune.add_argument("--data-home", help="where Fashion-MNIST is cached or downloaded")
+    tune.add_argument("--data-home", help="folder where Fashion-MNIST is cached, or "
+                      "downloaded to if Debian's copy is missing; created only for a download")
     return parser
 
 
@@ -154,19 +267,35 @@ def _study_config(args):
 
 
 def main(argv=None):
-    """Entry point of ``fmnist-estimators``; returns the exit status."""
+    """Entry point of ``fmnist-estimators``; returns the exit status.
+
+    Returns 2 for options that cannot work, before TensorFlow is imported,
+    and 130 after Ctrl-C.
+    """
     args = build_parser().parse_args(argv)
+    errors = list(_input_errors(args))
+    if errors:
+        print(f"fmnist-estimators {args.command}: error: {errors[0]}", file=sys.stderr)
+        return 2
+    log = functools.partial(print, flush=True)
+    if args.data_home is not None and not Path(args.data_home).expanduser().exists():
+        log(f"Note: --data-home '{args.data_home}' does not exist; it is created only "
+            "if Fashion-MNIST has to be downloaded.")
     # Keep TensorFlow's start-up chatter out of the report-like console output.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    log = functools.partial(print, flush=True)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous_handler = signal.signal(signal.SIGINT, _interrupt)
+    started = False  # once started, the runner reports an interruption itself
     try:
+        import matplotlib
+
+        matplotlib.use("Agg")
         if args.command == "study":
             from .study import run_study
 
+            started = True
             run_study(
                 _study_config(args), args.output, overwrite=args.overwrite,
                 data_home=args.data_home, log=log,
@@ -174,6 +303,7 @@ def main(argv=None):
         else:
             from .study._tune import run_tune
 
+            started = True
             run_tune(
                 model=args.model, search=args.search,
                 grid={"learning_rate": args.learning_rates, "batch_size": args.batch_sizes},
@@ -181,11 +311,16 @@ def main(argv=None):
                 random_state=args.random_state, output=args.output,
                 overwrite=args.overwrite, data_home=args.data_home, log=log,
             )
-    except FileExistsError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except FileExistsError as error:  # --output created since the check above
+        print(f"fmnist-estimators {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if not started:
+            log("Interrupted before the run started; nothing was written.")
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous_handler)
     return 0
 
 
