@@ -2,8 +2,10 @@
 
 import json
 import shutil
+import stat
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import joblib
 import numpy as np
@@ -13,15 +15,21 @@ import pytest
 from fmnist_estimators.study import StudyConfig, run_study
 from fmnist_estimators._cli import main
 from fmnist_estimators._precision import resolve_dtype_policy
+from fmnist_estimators.datasets import fetch_fashion_mnist
+from fmnist_estimators.metrics import compare_models, mcnemar_test
+from fmnist_estimators.study._analysis import claim_sentence, grid_choice
+from fmnist_estimators.study._runner import _subset
 
 TINY = StudyConfig(
     n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1,
     cv_folds=2,
 )
 MODELS = ["ann", "cnn", "tuned-cnn"]
+LABELS = {"ann": "ANN", "cnn": "CNN", "tuned-cnn": "Tuned CNN"}
 FIGURES = [
-    "learning_curves.png", *(f"confusion_matrix_{m}.png" for m in MODELS),
-    *(f"misclassified_{m}.png" for m in MODELS), "grid_heatmap.png",
+    "learning_curves.png", "test_intervals.png", "confusion_matrices.png",
+    "reliability_diagrams.png", *(f"misclassified_{m}.png" for m in MODELS),
+    "grid_heatmap.png",
 ]
 
 
@@ -36,13 +44,20 @@ def study(tmp_path_factory):
 def test_every_output_is_written(study):
     output, _, _ = study
     expected = {
-        "report.html", "metrics.json", "comparison.csv", "grid_results.csv",
-        "optuna_trials.csv", "cross_validation.csv", *FIGURES,
+        "report.html", "metrics.json", "comparison.csv", "paired_tests.csv", "per_class.csv",
+        "grid_results.csv", "optuna_trials.csv", "cross_validation.csv", *FIGURES,
         *(f"classification_report_{m}.csv" for m in MODELS),
         *(f"{m}.{ext}" for m in MODELS for ext in ("joblib", "keras")),
     }
     assert {p.name for p in output.iterdir()} == expected
     assert not output.with_name("out.partial").exists()
+
+
+def test_output_files_are_readable_like_the_keras_files(study):
+    output, _, _ = study
+    keras_mode = stat.S_IMODE((output / "cnn.keras").stat().st_mode)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in output.iterdir()}
+    assert set(modes.values()) == {keras_mode}, modes
 
 
 def test_metrics_json(study, target_names):
@@ -58,7 +73,20 @@ def test_metrics_json(study, target_names):
         assert set(model["per_class"]["Shirt"]) == {"precision", "recall", "f1-score", "support"}
         assert model["reload_identical"] is True
         assert model["network_reload_max_abs_diff"] < 1e-5
+        for metric in ("test_accuracy", "test_macro_f1", "test_loss"):
+            low, high = model[f"{metric}_ci"]
+            assert low < model[metric] < high, (label, metric)
+        # 400 test images: an exact 95% interval about 0.08-0.10 wide around 0.5-0.8.
+        assert 0.05 < np.diff(model["test_accuracy_ci"])[0] < 0.12
+        assert 0 < model["test_brier"] < 2 and 0 <= model["test_ece"] <= 1
+        assert sum(model["reliability"]["count"]) == 400
+        assert model["latency_s"] > 0 and model["predict_time_s"] > 0
+        assert model["settings"]["weights"] == model["n_params"]
     assert metrics["models"]["CNN"]["n_params"] == 121_930
+    # Searched at 1 epoch, the tuned CNN is trained with early stopping, the others not.
+    assert on_disk["models"]["Tuned CNN"]["settings"]["early_stopping"] is True
+    assert on_disk["models"]["CNN"]["settings"]["early_stopping"] is False
+    assert on_disk["tuning"]["protocol"] == "early stopping on the validation loss"
     # The seed CNN computes in bfloat16 where the CPU has the instructions.
     assert on_disk["models"]["ANN"]["dtype_policy"] == "float32"
     assert on_disk["models"]["CNN"]["dtype_policy"] == resolve_dtype_policy("auto")
@@ -69,6 +97,134 @@ def test_metrics_json(study, target_names):
     assert set(on_disk["models"]["Tuned CNN"]["params"]) >= {"learning_rate", "filters"}
 
 
+def test_paired_tests_match_the_saved_models(study):
+    """McNemar's counts in metrics.json, recomputed from the reloaded models."""
+    output, metrics, _ = study
+    test = fetch_fashion_mnist(subset="test")
+    X_test, y_test = _subset(test.images, test.target, TINY.n_test, TINY.random_state)
+    y_pred = {LABELS[m]: joblib.load(output / f"{m}.joblib").predict(X_test) for m in MODELS}
+    pairs = metrics["comparison"]["pairs"]
+    assert [(p["model_a"], p["model_b"]) for p in pairs] == [
+        ("ANN", "CNN"), ("ANN", "Tuned CNN"), ("CNN", "Tuned CNN")
+    ]
+    for pair in pairs:
+        result = mcnemar_test(y_test, y_pred[pair["model_a"]], y_pred[pair["model_b"]])
+        assert (pair["only_a_correct"], pair["only_b_correct"]) == (result.b, result.c)
+        assert pair["mcnemar_p_value"] == pytest.approx(result.p_value)
+        assert pair["mcnemar_p_value"] <= pair["holm_p_value"] <= 1
+        low, high = pair["accuracy_difference_ci"]
+        assert low <= pair["accuracy_difference"] <= high
+        # The verdict follows the Holm-adjusted test, not the sign of the difference.
+        assert pair["significant"] == (pair["holm_p_value"] < 0.05)
+        assert ("more accurate than" in pair["verdict"]) == pair["significant"]
+
+
+def test_claim_follows_the_test(study):
+    output, metrics, _ = study
+    claim = metrics["claim"]
+    pair = next(p for p in metrics["comparison"]["pairs"]
+                if {p["model_a"], p["model_b"]} == {"CNN", "Tuned CNN"})
+    expected = ("not supported" if not pair["significant"]
+                else "supported" if pair["winner"] == "Tuned CNN" else "contradicted")
+    assert claim["status"] == expected
+    assert claim["sentence"].startswith("The notebook's closing claim")
+    assert "early stopping" in claim["sentence"]  # trained differently, and said so
+    text = (output / "report.html").read_text()
+    assert "confirmed" not in text and "Best on the test set" not in text
+
+
+def _constructed_comparison(tuned_right, seed_right, n=2000):
+    """Two models on n images: how many each gets right, with the errors apart."""
+    y_true = np.zeros(n, dtype=int)
+    tuned = np.where(np.arange(n) < tuned_right, 0, 1)
+    seed = np.where(np.arange(n)[::-1] < seed_right, 0, 1)
+    return compare_models(y_true, {"CNN": seed, "Tuned CNN": tuned})
+
+
+SEED_SETTINGS = {
+    "network": "Conv 32-64, Dense 64", "weights": 121_930, "epochs": 12,
+    "epochs_trained": 12, "returned_epoch": 12, "early_stopping": False, "patience": None,
+    "batch_size": 128, "learning_rate": 1e-3, "dropout": 0.0, "regularisation": "none",
+    "numeric_type": "float32",
+}
+
+
+@pytest.mark.parametrize("tuned_right, seed_right, status", [
+    (1900, 1800, "supported"), (1800, 1900, "contradicted"), (1850, 1845, "not supported"),
+])
+def test_claim_sentence_on_constructed_predictions(tuned_right, seed_right, status):
+    comparison = _constructed_comparison(tuned_right, seed_right)
+    claim = claim_sentence(comparison, "Tuned CNN", "CNN", SEED_SETTINGS, SEED_SETTINGS)
+    assert claim["status"] == status
+    assert f"is {status} by this run at the 5% level" in claim["sentence"]
+    assert claim["differences"] == [] and "not like for like" not in claim["sentence"]
+
+
+def test_claim_sentence_says_when_the_tuned_cnn_is_larger():
+    tuned = {**SEED_SETTINGS, "network": "Conv 48-96, Dense 256", "weights": 352_874,
+             "learning_rate": 3.1e-3, "early_stopping": True, "patience": 3,
+             "epochs_trained": 7, "returned_epoch": 4}
+    claim = claim_sentence(_constructed_comparison(1900, 1800), "Tuned CNN", "CNN",
+                           tuned, SEED_SETTINGS)
+    assert claim["status"] == "supported"
+    assert "larger, with 2.9x the weights (352,874 against 121,930" in claim["sentence"]
+    assert "learning rate 0.0031 instead of 0.001" in claim["sentence"]
+    assert "7 of up to 12 epochs run, weights of epoch 4 kept" in claim["sentence"]
+
+
+def test_grid_choice_says_when_it_differs_from_the_cnn_row():
+    config = StudyConfig()
+    grid = pd.DataFrame({"learning_rate": [5e-4, 1e-3], "batch_size": [64, 128],
+                         "validation_accuracy": [0.91, 0.90], "rank": [1, 2]})
+    choice = grid_choice(grid, config)
+    assert not choice["same"]
+    assert "differs from the one the CNN row was trained with" in choice["sentence"]
+    assert "learning rate 0.0005, batch size 64" in choice["sentence"]
+    assert grid_choice(grid.iloc[::-1].reset_index(drop=True), config)["same"]
+
+
+class _Tables(HTMLParser):
+    """Header rows and cells of every table in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._in = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"header_rows": [], "body_rows": 0})
+        elif tag in ("thead", "tbody"):
+            self._in = tag
+        elif tag == "tr" and self._in == "thead":
+            self.tables[-1]["header_rows"].append([])
+        elif tag == "tr" and self._in == "tbody":
+            self.tables[-1]["body_rows"] += 1
+        elif tag == "th" and self._in == "thead":
+            self.tables[-1]["header_rows"][-1].append("")
+
+    def handle_data(self, data):
+        if self._in == "thead" and self.tables and self.tables[-1]["header_rows"]:
+            row = self.tables[-1]["header_rows"][-1]
+            if row:
+                row[-1] += data.strip()
+
+    def handle_endtag(self, tag):
+        if tag in ("thead", "tbody"):
+            self._in = None
+
+
+def test_report_tables_have_one_full_header_row(study):
+    output, _, _ = study
+    parser = _Tables()
+    parser.feed((output / "report.html").read_text())
+    assert len(parser.tables) >= 8
+    for table in parser.tables:
+        assert len(table["header_rows"]) == 1, table
+        assert all(table["header_rows"][0]), table  # no empty header cell
+        assert "precision" not in table["header_rows"][0]
+        assert table["body_rows"] > 0
+
+
 def test_tables(study):
     output, metrics, _ = study
     comparison = pd.read_csv(output / "comparison.csv", index_col="model")
@@ -76,6 +232,15 @@ def test_tables(study):
     np.testing.assert_allclose(
         comparison.loc["CNN", "test accuracy"], metrics["models"]["CNN"]["test_accuracy"]
     )
+    assert "numeric type" in comparison.columns and "precision" not in comparison.columns
+    pairs = pd.read_csv(output / "paired_tests.csv")
+    assert len(pairs) == 3 and {"b", "c", "p_value", "p_value_holm"} <= set(pairs.columns)
+    per_class = pd.read_csv(output / "per_class.csv")
+    assert len(per_class) == 10
+    np.testing.assert_allclose(per_class["CNN - ANN recall"],
+                               per_class["CNN recall"] - per_class["ANN recall"])
+    trials = pd.read_csv(output / "optuna_trials.csv")
+    assert sorted(trials["trial"]) == [1, 2]  # as the progress lines number them
     grid = pd.read_csv(output / "grid_results.csv")
     assert set(grid.columns) >= {"learning_rate", "batch_size", "validation_accuracy", "rank"}
     assert sorted(grid["rank"]) == [1, 2, 3, 4]
@@ -173,9 +338,15 @@ def test_report_in_a_real_browser(study, tmp_path):
     assert all(complete and width > 100 for _, complete, width in images), images
     assert "Optuna search" in text and "Cross-validation" in text
     for label in ("ANN", "CNN", "Tuned CNN"):
-        accuracy = metrics["models"][label]["test_accuracy"]
+        model = metrics["models"][label]
+        low, high = model["test_accuracy_ci"]
         assert f"{label} test accuracy" in text
-        assert f"{accuracy:.4f}" in text
+        assert f"{model['test_accuracy']:.4f} [{low:.4f}, {high:.4f}]" in text
+        assert f"{model['n_params']:,}" in text
+    for verdict in metrics["comparison"]["verdicts"]:
+        assert verdict in text
+    assert metrics["claim"]["sentence"] in text
+    assert "numeric type" in text and "latency per image (batch size 1)" in text
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 

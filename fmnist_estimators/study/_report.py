@@ -1,7 +1,8 @@
-"""Figures and the self-contained HTML report of the study."""
+"""Figures and the self-contained HTML report of the study, from its results."""
 
 import base64
 import html
+from string import Template
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,17 @@ from .._plotting import (
     SearchHeatmapDisplay,
     TrainingHistoryDisplay,
 )
+from ..metrics import format_p_value
 
 
-def plot_figures(models, labels, predictions, X_test, y_test, target_names, search, config):
-    """Every figure of the report, as ``{file name: matplotlib figure}``."""
-    import matplotlib.pyplot as plt
+# ----------------------------------------------------------------- figures
+def plot_figures(models, labels, probas, X_test, y_test, target_names, search, config,
+                 results):
+    """Every figure of the report, as ``{file name: matplotlib figure}``.
 
+    ``probas`` maps each model key to its test-set probabilities and
+    ``results`` to its entry of ``metrics.json`` (intervals, reliability).
+    """
     figures = {}
     curves = None
     for key, estimator in models.items():
@@ -26,20 +32,15 @@ def plot_figures(models, labels, predictions, X_test, y_test, target_names, sear
         )
     curves.figure_.tight_layout()
     figures["learning_curves.png"] = curves.figure_
+    figures["test_intervals.png"] = _interval_figure(labels, results)
+    figures["confusion_matrices.png"] = _confusion_figure(
+        models, labels, probas, y_test, target_names
+    )
+    figures["reliability_diagrams.png"] = _reliability_figure(labels, results)
 
     for key, estimator in models.items():
-        y_pred = estimator.classes_[np.argmax(predictions[key], axis=1)]
-        figure, ax = plt.subplots(figsize=(8, 7))
-        ConfusionMatrixDisplay.from_predictions(
-            y_test, y_pred, labels=np.arange(len(target_names)),
-            display_labels=target_names, xticks_rotation=45, colorbar=False, ax=ax,
-            cmap="Blues",
-        )
-        ax.set_title(f"Confusion matrix, {labels[key]} (test set)")
-        figures[f"confusion_matrix_{key}.png"] = figure
-
         misclassified = MisclassifiedImagesDisplay.from_predictions(
-            X_test, y_test, predictions[key], classes=estimator.classes_,
+            X_test, y_test, probas[key], classes=estimator.classes_,
             image_shape=estimator.image_shape_, target_names=target_names,
         )
         misclassified.figure_.suptitle(
@@ -58,122 +59,463 @@ def plot_figures(models, labels, predictions, X_test, y_test, target_names, sear
     return figures
 
 
+def _interval_figure(labels, results):
+    """Each model's test metrics as points with their 95% intervals."""
+    import matplotlib.pyplot as plt
+
+    panels = [("test_accuracy", "accuracy (higher is better)"),
+              ("test_macro_f1", "macro-F1 (higher is better)"),
+              ("test_loss", "log loss (lower is better)")]
+    names = [labels[key] for key in labels]
+    figure, axes = plt.subplots(1, len(panels), figsize=(11, 0.55 * len(names) + 1.4))
+    positions = np.arange(len(names))[::-1]
+    for ax, (metric, title) in zip(axes, panels):
+        values = np.array([results[key][metric] for key in labels])
+        low, high = np.array([results[key][f"{metric}_ci"] for key in labels]).T
+        ax.errorbar(values, positions, xerr=[values - low, high - values], fmt="o",
+                    color="#1f4e79", ecolor="#6b8fb5", capsize=4)
+        ax.set_yticks(positions, names if ax is axes[0] else [""] * len(names))
+        ax.set_ylim(-0.6, len(names) - 0.4)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    figure.suptitle("Test metrics with 95% confidence intervals", fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def _confusion_figure(models, labels, probas, y_test, target_names):
+    """All confusion matrices side by side, at one size and one colour scale."""
+    import matplotlib.pyplot as plt
+
+    keys = list(models)
+    predictions = {
+        key: models[key].classes_[np.argmax(probas[key], axis=1)] for key in keys
+    }
+    classes = np.arange(len(target_names))
+    vmax = max(
+        np.bincount(len(classes) * y_test + predictions[key], minlength=len(classes) ** 2).max()
+        for key in keys
+    )
+    figure, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys) + 1.2, 5.2),
+                                squeeze=False)
+    for index, (ax, key) in enumerate(zip(axes[0], keys)):
+        ConfusionMatrixDisplay.from_predictions(
+            y_test, predictions[key], labels=classes, display_labels=target_names,
+            xticks_rotation=60, colorbar=False, ax=ax, cmap="Blues",
+            im_kw={"vmin": 0, "vmax": vmax}, text_kw={"fontsize": 7},
+        )
+        ax.set_title(labels[key], fontsize=11)
+        ax.tick_params(labelsize=8)
+        if index:
+            ax.set_ylabel("")
+            ax.set_yticklabels([])
+    figure.suptitle("Confusion matrices on the test set (rows: true class)", fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def _reliability_figure(labels, results):
+    """One top-label reliability diagram per model."""
+    import matplotlib.pyplot as plt
+
+    keys = list(labels)
+    figure, axes = plt.subplots(1, len(keys), figsize=(3.6 * len(keys) + 0.6, 3.9),
+                                squeeze=False, sharey=True)
+    for ax, key in zip(axes[0], keys):
+        table = pd.DataFrame(results[key]["reliability"])
+        filled = table[table["count"] > 0]
+        width = table["bin_high"] - table["bin_low"]
+        ax.bar(table["bin_low"], table["accuracy"].fillna(0), width=width, align="edge",
+               color="#6b8fb5", edgecolor="white", label="accuracy in bin")
+        ax.plot([0, 1], [0, 1], "--", color="#888", label="perfect calibration")
+        ax.plot(filled["mean_confidence"], filled["accuracy"], "o", color="#1f4e79",
+                markersize=3, label="mean confidence")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("confidence (top probability)")
+        ax.set_title(f"{labels[key]}: ECE {results[key]['test_ece']:.3f}", fontsize=10)
+    axes[0][0].set_ylabel("accuracy")
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+# ------------------------------------------------------------ HTML helpers
 def _image_tag(path, alt):
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def _table(frame, **kwargs):
-    return frame.to_html(classes="table", border=0, float_format=lambda v: f"{v:.4f}", **kwargs)
+def _table(frame, *, index=True, classes="table"):
+    """A table with one header row: the index, if shown, becomes a column."""
+    if index:
+        frame = frame.reset_index()
+    frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
+    return frame.to_html(classes=classes, border=0, index=False,
+                         float_format=lambda v: f"{v:.4f}")
+
+
+def _interval(value, bounds, digits=4):
+    return f"{value:.{digits}f} [{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
+
+
+def _seconds(value):
+    if value >= 10:
+        return f"{value:.1f} s"
+    if value >= 0.1:
+        return f"{value:.2f} s"
+    return f"{value:.2g} s"
+
+
+def _rate(value):
+    return f"{value:.3g}"
 
 
 _CSS = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
+body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 2em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
-.table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-.table th, .table td { padding: 0.35em 0.8em; border-bottom: 1px solid #e4e4e4; text-align: right; }
+.table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+.table th, .table td { padding: 0.35em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; }
+.table th { background: #f4f6f8; }
 .table th:first-child, .table td:first-child { text-align: left; }
-.headline { display: flex; gap: 1.5em; flex-wrap: wrap; }
-.card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8em 1.2em; min-width: 12em; }
-.card .value { font-size: 1.9em; font-weight: 600; }
+.table.text th, .table.text td { text-align: left; }
+.headline { display: flex; gap: 1.2em; flex-wrap: wrap; }
+.card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8em 1.2em; min-width: 15em; flex: 1; }
+.card .value { font-size: 1.8em; font-weight: 600; }
+.card .ci { font-size: 0.95em; color: #444; }
+.verdicts { background: #f7f9fc; border-left: 4px solid #1f4e79; padding: 0.6em 1.2em 0.6em 2em; }
+.verdicts li { margin: 0.3em 0; }
 img { max-width: 100%; display: block; margin: 0.8em 0; }
 .note { color: #555; font-size: 0.9em; }
-.flex { display: flex; gap: 1em; flex-wrap: wrap; } .flex > div { flex: 1 1 420px; }
 """
 
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>$title</title><style>$css</style></head>
+<body>
+<h1>$title</h1>
+<p class="note">$setup</p>
+<p class="note">Data: $data_source.</p>
+<div class="headline">$cards</div>
 
-def render_report(metrics, comparison, reports, labels, grid_table, optuna_table, folder,
-                  *, cv_table=None):
-    """The report as one HTML string, with every figure embedded."""
-    models = metrics["models"]
-    data = metrics["data"]
+<h2 id="verdicts">Verdicts</h2>
+<p class="note">$method</p>
+<ul class="verdicts">$verdicts</ul>
+$claim
+
+<h2 id="metrics">Test metrics with 95% confidence intervals</h2>
+$metrics_table
+<p class="note">$interval_note</p>
+$interval_plot
+
+<h2 id="pairs">Paired tests on the same test images</h2>
+$pairs_table
+<p class="note">$pairs_note</p>
+
+<h2 id="differences">What differs between the models, and what each cost</h2>
+$differs_table
+<p class="note">$cost_note</p>
+$tuning_note
+$grid_note
+
+<h2 id="per-class">Per-class results</h2>
+<p class="note">Recall and F1 of every class on the test set$difference_note.</p>
+$per_class_table
+<h3>Most-confused class pairs</h3>
+<p class="note">Test images of one class predicted as the other, both directions added
+(A&rarr;B / B&rarr;A in brackets); the pairs most confused by any model.</p>
+$confused_table
+
+<h2 id="confusion">Confusion matrices</h2>
+$confusion_plot
+
+<h2 id="calibration">Calibration</h2>
+<p class="note">$calibration_note</p>
+$reliability_plot
+
+<h2 id="curves">Learning curves</h2>
+<p class="note">Training and validation curves; the validation hold-out is
+$n_validation images of the training set.</p>
+$curves_plot
+$validation_table
+
+<h2 id="misclassified">Most confidently misclassified test images</h2>
+$misclassified
+$grid_section
+$cv_section
+$optuna_section
+
+<h2 id="run">Run</h2>
+$steps_table
+<p class="note">$files_note</p>
+</body>
+</html>
+""")
+
+_SECTION = Template("""
+<h2 id="$anchor">$title</h2>
+<p class="note">$note</p>
+$body
+""")
+
+
+# ---------------------------------------------------------------- sections
+def _cards(metrics):
+    cards = []
+    for label, m in metrics["models"].items():
+        cards.append(
+            f'<div class="card" id="result-{html.escape(label)}">'
+            f"<div>{html.escape(label)} test accuracy</div>"
+            f'<div class="value">{m["test_accuracy"]:.4f}</div>'
+            f'<div class="ci">95% CI [{m["test_accuracy_ci"][0]:.4f}, '
+            f'{m["test_accuracy_ci"][1]:.4f}]</div>'
+            f'<div class="note">macro-F1 {m["test_macro_f1"]:.4f} &middot; log loss '
+            f'{m["test_loss"]:.4f} &middot; {m["settings"]["weights"]:,} weights &middot; '
+            f'trained in {_seconds(m["fit_time_s"])}</div></div>'
+        )
+    return "".join(cards)
+
+
+def _metrics_table(metrics):
+    rows = []
+    for label, m in metrics["models"].items():
+        rows.append({
+            "model": label,
+            "test accuracy [95% CI]": _interval(m["test_accuracy"], m["test_accuracy_ci"]),
+            "macro-F1 [95% CI]": _interval(m["test_macro_f1"], m["test_macro_f1_ci"]),
+            "log loss [95% CI]": _interval(m["test_loss"], m["test_loss_ci"]),
+            "Brier score": f"{m['test_brier']:.4f}",
+            f"ECE ({metrics['statistics']['ece_bins']} bins)": f"{m['test_ece']:.4f}",
+        })
+    return _table(pd.DataFrame(rows), index=False)
+
+
+def _pairs_table(metrics):
+    rows = []
+    for pair in metrics["comparison"]["pairs"]:
+        a, b = pair["model_a"], pair["model_b"]
+        rows.append({
+            "A vs B": f"{a} vs {b}",
+            "accuracy A - B [95% CI]": (
+                f"{pair['accuracy_difference']:+.4f} [{pair['accuracy_difference_ci'][0]:+.4f}, "
+                f"{pair['accuracy_difference_ci'][1]:+.4f}]"
+            ),
+            "only A right": pair["only_a_correct"],
+            "only B right": pair["only_b_correct"],
+            "McNemar p": format_p_value(pair["mcnemar_p_value"]),
+            "Holm-adjusted p": format_p_value(pair["holm_p_value"]),
+            f"significant at {metrics['statistics']['alpha']:.0%}": (
+                "yes" if pair["significant"] else "no"),
+        })
+    if not rows:
+        return "<p>Only one model was trained: there is no pair to test.</p>"
+    return _table(pd.DataFrame(rows), index=False)
+
+
+def _differs_table(metrics):
+    """Models as columns, settings and costs as rows: differences read across."""
+    columns = {}
+    for label, m in metrics["models"].items():
+        s = m["settings"]
+        epochs = str(s["epochs_trained"])
+        if s["early_stopping"]:
+            epochs = (f"{s['epochs_trained']} of up to {s['epochs']}, early stopping "
+                      f"(patience {s['patience']}), weights of epoch {s['returned_epoch']}")
+        columns[label] = {
+            "network": s["network"], "weights": f"{s['weights']:,}", "epochs": epochs,
+            "batch size": str(s["batch_size"]), "learning rate": _rate(s["learning_rate"]),
+            "regularisation": s["regularisation"], "numeric type": s["numeric_type"],
+            "training time": _seconds(m["fit_time_s"]),
+            "prediction time, whole test set": _seconds(m["predict_time_s"]),
+            "latency per image (batch size 1)": _seconds(m["latency_s"]),
+        }
+    frame = pd.DataFrame(columns)
+    frame.index.name = "setting or cost"
+    return _table(frame, classes="table text")
+
+
+def _per_class_table(metrics):
+    frame = pd.DataFrame(metrics["per_class_comparison"])
+    formatted = frame.copy()
+    for column in frame.columns[1:]:
+        signed = "-" in column and " - " in column
+        formatted[column] = frame[column].map(
+            (lambda v: f"{v:+.3f}") if signed else (lambda v: f"{v:.3f}")
+        )
+    return _table(formatted, index=False)
+
+
+def _confused_table(metrics):
+    frame = pd.DataFrame(metrics["most_confused_pairs"])
+    return _table(frame, index=False)
+
+
+def _validation_table(metrics):
+    rows = [{
+        "model": label,
+        "validation accuracy, best epoch": m["val_accuracy_best_epoch"],
+        "best epoch": m["best_epoch"],
+        "validation accuracy, returned model": m["val_accuracy_returned"],
+        "epoch returned": m["settings"]["returned_epoch"],
+    } for label, m in metrics["models"].items()]
+    return _table(pd.DataFrame(rows), index=False)
+
+
+def _grid_section(metrics, folder):
+    grid = metrics["grid"]
+    if grid is None:
+        return ""
     config = metrics["config"]
-    cards = "".join(
-        f'<div class="card" id="result-{html.escape(label)}"><div>{html.escape(label)} test accuracy</div>'
-        f'<div class="value">{m["test_accuracy"]:.4f}</div>'
-        f'<div class="note">test loss {m["test_loss"]:.4f} &middot; trained in '
-        f'{m["fit_time_s"]:.0f} s in {html.escape(m["dtype_policy"])} '
-        f'&middot; {m["n_params"]:,} weights</div></div>'
-        for label, m in models.items()
+    return _SECTION.substitute(
+        anchor="grid", title="Learning rate &times; batch size (CNN)",
+        note=(f"GridSearchCV over the same validation hold-out, {config['grid_epochs']} "
+              "epoch(s) per point; ranked by validation accuracy, not by the test set."),
+        body=_table(pd.DataFrame(grid).rename(columns={"fit_time_s": "fit time (s)"}),
+                    index=False)
+        + _image_tag(folder / "grid_heatmap.png", "Grid heatmap"),
     )
-    best = max(models, key=lambda label: models[label]["test_accuracy"])
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>Fashion-MNIST: ANN vs CNN</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Fashion-MNIST: ANN vs CNN</h1>",
-        f"<p class='note'>{data['n_train']:,} training, {data['n_validation']:,} validation and "
+
+
+def _cv_section(metrics):
+    cv = metrics["cross_validation"]
+    if cv is None:
+        return ""
+    frame = pd.DataFrame.from_dict(cv, orient="index")
+    frame.index.name = "model"
+    shown = frame[[c for c in frame.columns if not c.endswith((" mean", " std"))]]
+    return _SECTION.substitute(
+        anchor="cross-validation", title="Cross-validation on the training set",
+        note=(f"{metrics['config']['cv_folds']}-fold stratified cross-validation with the "
+              "same settings (mean &plusmn; std over folds)."),
+        body=_table(shown),
+    )
+
+
+def _optuna_section(metrics):
+    trials = metrics["optuna_trials"]
+    if trials is None:
+        return ""
+    return _SECTION.substitute(
+        anchor="optuna", title="Optuna search (CNN)",
+        note=html.escape(metrics["tuning"]["sentence"])
+        + " Trials are numbered from 1, as in the progress log.",
+        body=_table(pd.DataFrame(trials), index=False),
+    )
+
+
+def _misclassified(metrics, folder):
+    return "\n".join(
+        _image_tag(folder / f"misclassified_{key}.png", f"Misclassified {label}")
+        for key, label in metrics["model_keys"].items()
+    )
+
+
+def render_report(metrics, folder):
+    """The report as one HTML string, with every figure embedded.
+
+    Parameters
+    ----------
+    metrics : dict
+        The content of ``metrics.json``: every number and sentence shown.
+    folder : path
+        Where the figures were written.
+    """
+    config, data, stats = metrics["config"], metrics["data"], metrics["statistics"]
+    environment = metrics["environment"]
+    verdicts = metrics["comparison"]["verdicts"] or ["Only one model: nothing to compare."]
+    claim = metrics.get("claim")
+    steps = pd.DataFrame({
+        "step": list(metrics["step_times_s"]),
+        "wall time": [_seconds(v) for v in metrics["step_times_s"].values()],
+    })
+    setup = (
+        f"{data['n_train']:,} training, {data['n_validation']:,} validation and "
         f"{data['n_test']:,} test images &middot; {config['epochs']} epochs, batch "
         f"{config['batch_size']}, Adam at {config['learning_rate']:g} for the ANN and CNN "
-        "(the tuned CNN uses its tuned settings) &middot; "
+        "(the tuned CNN uses its tuned settings) &middot; one training run per model, "
         f"random_state={config['random_state']} &middot; fmnist_estimators "
         f"{html.escape(metrics['fmnist_estimators_version'])}, Keras "
-        f"{html.escape(metrics['environment']['keras'])} "
-        f"({html.escape(metrics['environment']['keras_backend'])})</p>",
-        f"<p class='note'>Data: {html.escape(metrics['data_source']['description'])}.</p>",
-        f"<div class='headline'>{cards}</div>",
-        f"<p>Best on the test set: <strong>{html.escape(best)}</strong>. The test set was "
-        "used once, after training and grid search; every choice was made on the "
-        "validation hold-out.</p>",
-        "<h2>Comparison</h2>", _table(comparison),
-        "<h2>Learning curves</h2>", _image_tag(folder / "learning_curves.png", "Learning curves"),
-        "<h2>Confusion matrices</h2><div class='flex'>",
-    ]
-    for key in reports:
-        image = _image_tag(folder / f"confusion_matrix_{key}.png", f"Confusion matrix {labels[key]}")
-        parts.append(f"<div>{image}</div>")
-    parts.append("</div><h2>Per-class results</h2><div class='flex'>")
-    for key, frame in reports.items():
-        shown = frame.copy()
-        shown["support"] = shown["support"].astype(int)
-        parts.append(f"<div><h3>{html.escape(labels[key])}</h3>{_table(shown)}</div>")
-    parts.append("</div><h2>Most confidently misclassified test images</h2>")
-    for key in reports:
-        parts.append(_image_tag(folder / f"misclassified_{key}.png", f"Misclassified {labels[key]}"))
-    if grid_table is not None:
-        parts += [
-            "<h2>Learning rate &times; batch size (CNN)</h2>",
-            f"<p class='note'>GridSearchCV over the same validation hold-out, "
-            f"{config['grid_epochs']} epoch(s) per point; ranked by validation accuracy, "
-            "not by the test set.</p>",
-            _table(grid_table, index=False),
-            _image_tag(folder / "grid_heatmap.png", "Grid heatmap"),
-        ]
-    if cv_table is not None:
-        parts += [
-            "<h2>Cross-validation on the training set</h2>",
-            f"<p class='note'>{config['cv_folds']}-fold stratified cross-validation with "
-            "the same settings (mean ± std over folds).</p>",
-            _table(cv_table[[c for c in cv_table.columns if not c.endswith((" mean", " std"))]]),
-        ]
-    if optuna_table is not None:
-        tuned = metrics["models"].get("Tuned CNN")
-        verdict = ""
-        if tuned and "CNN" in metrics["models"]:
-            gap = tuned["test_accuracy"] - metrics["models"]["CNN"]["test_accuracy"]
-            verdict = (
-                f" On the test set the tuned CNN scores {tuned['test_accuracy']:.4f}, "
-                f"{gap:+.4f} against the seed CNN: the notebook's claim that the "
-                f"Optuna-tuned CNN wins is {'confirmed' if gap > 0 else 'not confirmed'} "
-                "by this run."
-            )
-        parts += [
-            "<h2>Optuna search (CNN)</h2>",
-            f"<p class='note'>{config['tune_trials']} trials of up to "
-            f"{config['tune_epochs']} epoch(s), median pruning after each epoch on the "
-            f"validation hold-out; the best parameters were then trained for "
-            f"{config['epochs']} epochs like the other models.{verdict}</p>",
-            _table(optuna_table, index=False),
-        ]
-    steps = pd.DataFrame({"wall time (s)": metrics["step_times_s"]})
-    steps.index.name = "step"
-    parts += [
-        "<h2>Run</h2>", _table(steps),
-        "<p class='note'>Files: metrics.json, comparison.csv, grid_results.csv, "
-        "optuna_trials.csv, "
-        "classification_report_*.csv, the figures as PNG, and each model as "
-        "&lt;model&gt;.joblib (the estimator) and &lt;model&gt;.keras (the network).</p>",
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+        f"{html.escape(environment['keras'])} ({html.escape(environment['keras_backend'])})"
+    )
+    method = (
+        f"Each verdict follows from McNemar's exact test on the {data['n_test']:,} test "
+        f"images at the {stats['alpha']:.0%} level"
+        + (", Holm-adjusted over all pairs" if len(metrics["comparison"]["pairs"]) > 1
+           else "")
+        + "; a model is called more accurate, or best, only where the test says so. "
+        "Differences are in accuracy, with a 95% paired bootstrap interval. The test set "
+        "was used once, after training and every search; the tests treat the trained "
+        "models as fixed, so they do not cover the variation from one training run to "
+        "the next."
+    )
+    difference_note = (
+        "; CNN - ANN is the CNN's minus the ANN's" if metrics["per_class_difference"] else ""
+    )
+    calibration_note = (
+        "Top-label reliability: test images grouped by their largest predicted "
+        f"probability into {stats['ece_bins']} equal-width bins, each bin's accuracy "
+        "against its mean confidence; bars below the diagonal mean over-confidence. "
+        "The expected calibration error (ECE) is the bins' weighted mean gap; the "
+        "multiclass Brier score (0 best, 2 worst) is in the metrics table above."
+    )
+    files_note = (
+        "Files (readable by all users): metrics.json (every number and sentence of this "
+        "report), comparison.csv, paired_tests.csv, per_class.csv, "
+        "classification_report_&lt;model&gt;.csv, grid_results.csv, optuna_trials.csv "
+        "and cross_validation.csv when those steps ran, the figures as PNG, and each "
+        "model as &lt;model&gt;.joblib (the estimator) and &lt;model&gt;.keras (the "
+        "network)."
+    )
+    return _PAGE.substitute(
+        title="Fashion-MNIST: ANN vs CNN",
+        css=_CSS,
+        setup=setup,
+        data_source=html.escape(metrics.get("data_source", {}).get("description", "n/a")),
+        cards=_cards(metrics),
+        method=method,
+        verdicts="".join(f"<li>{html.escape(v)}</li>" for v in verdicts),
+        claim="" if claim is None else f"<p><strong>The notebook's claim.</strong> "
+        f"{html.escape(claim['sentence'])}</p>",
+        metrics_table=_metrics_table(metrics),
+        interval_note=(
+            "Accuracy: exact Clopper&ndash;Pearson interval. Macro-F1 and log loss: "
+            f"percentile bootstrap over the test images ({stats['n_resamples']:,} "
+            f"resamples, seed {stats['random_state']})."
+        ),
+        interval_plot=_image_tag(folder / "test_intervals.png", "Test metrics with intervals"),
+        pairs_table=_pairs_table(metrics),
+        pairs_note=(
+            "Only A right / only B right: test images that one model classifies correctly "
+            "and the other does not (McNemar's discordant counts b and c); the exact test "
+            "asks whether they split evenly."
+        ),
+        differs_table=_differs_table(metrics),
+        cost_note=(
+            "Times on this machine for this run "
+            f"({environment['cpu_count']} CPUs): training includes validation after each "
+            "epoch; prediction time is predict_proba on the whole test set; latency is "
+            f"the median of {stats['latency_calls']} predict_proba calls on one image."
+        ),
+        tuning_note="" if metrics.get("tuning") is None
+        else f"<p>{html.escape(metrics['tuning']['sentence'])}</p>",
+        grid_note="" if metrics["grid"] is None
+        else f"<p>{html.escape(metrics['grid_choice']['sentence'])}</p>",
+        difference_note=difference_note,
+        per_class_table=_per_class_table(metrics),
+        confused_table=_confused_table(metrics),
+        confusion_plot=_image_tag(folder / "confusion_matrices.png", "Confusion matrices"),
+        calibration_note=calibration_note,
+        reliability_plot=_image_tag(folder / "reliability_diagrams.png",
+                                    "Reliability diagrams"),
+        n_validation=f"{data['n_validation']:,}",
+        curves_plot=_image_tag(folder / "learning_curves.png", "Learning curves"),
+        validation_table=_validation_table(metrics),
+        misclassified=_misclassified(metrics, folder),
+        grid_section=_grid_section(metrics, folder),
+        cv_section=_cv_section(metrics),
+        optuna_section=_optuna_section(metrics),
+        steps_table=_table(steps, index=False),
+        files_note=files_note,
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, classification_report, log_loss
+from sklearn.metrics import classification_report
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from .._io import atomic_path, write_text
@@ -20,11 +20,28 @@ from .._recipes import make_recipe
 from .._version import __version__
 from ..datasets import fetch_fashion_mnist
 from ..datasets._fashion_mnist import _describe_source
+from ..metrics import compare_models, reliability_table
 from ..model_selection import holdout_split
+from ._analysis import (
+    LATENCY_CALLS,
+    claim_sentence,
+    confused_pairs,
+    grid_choice,
+    latency,
+    per_class_comparison,
+    training_settings,
+    tuning_summary,
+    validation_figures,
+)
 from ._progress import EpochProgress, format_seconds
 
 MODEL_RECIPES = {"ann": ("ANN", "seed-ann"), "cnn": ("CNN", "seed-cnn")}
 TUNED_KEY, TUNED_LABEL = "tuned-cnn", "Tuned CNN"
+
+# The level of every test and the coverage of every interval in the report.
+ALPHA, CONFIDENCE_LEVEL = 0.05, 0.95
+N_RESAMPLES = 2000
+ECE_BINS = 15
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,8 +66,10 @@ class StudyConfig:
         Optuna trials for the "tuned CNN" (learning rate, batch size, dropout,
         widths), pruned per epoch on the validation hold-out; 0 skips it.
     tune_epochs : int
-        Epochs of a full Optuna trial. The tuned CNN is then trained like the
-        others, for ``epochs``.
+        Epochs of a full Optuna trial. Its settings being chosen at this
+        budget, the tuned CNN is then trained for up to ``epochs`` epochs with
+        early stopping on the validation loss (best weights restored), not
+        for a fixed ``epochs`` like the ANN and the CNN.
     cv_folds : int
         Stratified folds of an extra cross-validation of the ANN and the CNN
         on the training set (mean +- std of accuracy and log loss); 0 skips it.
@@ -196,6 +215,90 @@ def _evaluate(estimator, X_test, y_test, target_names):
     return proba, y_pred, predict_time, report
 
 
+def _evaluate_all(models, results, X_test, y_test, target_names, config, log):
+    """Test-set figures of every model with intervals, and the paired tests.
+
+    ``probas`` holds one array per training run of each model (one run today),
+    so that several seeds can be added without changing its shape.
+    """
+    probas, predictions, reports = {}, {}, {}
+    for key, estimator in models.items():
+        proba, y_pred, predict_time, report = _evaluate(estimator, X_test, y_test, target_names)
+        probas[key], predictions[key], reports[key] = [proba], y_pred, report
+        settings = training_settings(estimator)
+        results[key].update(
+            predict_time_s=round(predict_time, 3),
+            latency_s=latency(estimator, X_test),
+            n_params=settings["weights"],
+            dtype_policy=settings["numeric_type"],
+            settings=settings,
+            **validation_figures(estimator, settings),
+            per_class={
+                name: {k: float(v) for k, v in report[name].items()} for name in target_names
+            },
+        )
+    labels = {key: results[key]["label"] for key in models}
+    classes = np.arange(len(target_names))
+    comparison = compare_models(
+        y_test, {labels[k]: predictions[k] for k in models},
+        y_proba={labels[k]: probas[k][0] for k in models}, labels=classes, alpha=ALPHA,
+        confidence_level=CONFIDENCE_LEVEL, n_resamples=N_RESAMPLES,
+        random_state=config.random_state, n_bins=ECE_BINS,
+    )
+    for key in models:
+        row = comparison.scores.loc[labels[key]]
+        reliability = reliability_table(y_test, probas[key][0], n_bins=ECE_BINS, labels=classes)
+        results[key].update(
+            test_accuracy=float(row["accuracy"]),
+            test_accuracy_ci=[float(row["accuracy_low"]), float(row["accuracy_high"])],
+            test_macro_f1=float(row["macro_f1"]),
+            test_macro_f1_ci=[float(row["macro_f1_low"]), float(row["macro_f1_high"])],
+            test_loss=float(row["log_loss"]),
+            test_loss_ci=[float(row["log_loss_low"]), float(row["log_loss_high"])],
+            test_brier=float(row["brier"]),
+            test_ece=float(row["ece"]),
+            # Empty bins have no accuracy: null in JSON, not NaN.
+            reliability=reliability.astype(object).where(reliability.notna(), None)
+            .to_dict(orient="list"),
+        )
+        r = results[key]
+        log(f"      {r['label']}: test accuracy {r['test_accuracy']:.4f} "
+            f"[{r['test_accuracy_ci'][0]:.4f}, {r['test_accuracy_ci'][1]:.4f}], "
+            f"macro-F1 {r['test_macro_f1']:.4f}, log loss {r['test_loss']:.4f}")
+    for sentence in comparison.verdicts:
+        log(f"      {sentence}")
+    return {"comparison": comparison, "probas": probas, "predictions": predictions,
+            "reports": reports}
+
+
+def _summary_table(results):
+    """One row per model: test figures with intervals, settings and costs."""
+    rows = []
+    for r in results.values():
+        s = r["settings"]
+        rows.append({
+            "model": r["label"],
+            "test accuracy": r["test_accuracy"],
+            "accuracy 95% CI": f"[{r['test_accuracy_ci'][0]:.4f}, {r['test_accuracy_ci'][1]:.4f}]",
+            "macro-F1": r["test_macro_f1"],
+            "macro-F1 95% CI": f"[{r['test_macro_f1_ci'][0]:.4f}, {r['test_macro_f1_ci'][1]:.4f}]",
+            "log loss": r["test_loss"],
+            "log loss 95% CI": f"[{r['test_loss_ci'][0]:.4f}, {r['test_loss_ci'][1]:.4f}]",
+            "Brier score": r["test_brier"],
+            "ECE": r["test_ece"],
+            "weights": s["weights"],
+            "epochs trained": s["epochs_trained"],
+            "batch size": s["batch_size"],
+            "learning rate": s["learning_rate"],
+            "regularisation": s["regularisation"],
+            "numeric type": s["numeric_type"],
+            "training time (s)": r["fit_time_s"],
+            "test-set prediction time (s)": r["predict_time_s"],
+            "latency per image (s)": r["latency_s"],
+        })
+    return pd.DataFrame.from_records(rows, index="model")
+
+
 def _cross_validate(config, X, y, log):
     """cross_validate each model with the study's settings; a tidy summary."""
     from sklearn.model_selection import StratifiedKFold, cross_validate
@@ -246,7 +349,9 @@ def _optuna_search(config, X, y, log):
         validation_fraction=config.validation_fraction,
         random_state=config.random_state, callbacks=[report],
     )
-    return study, optuna_results_table(study)
+    table = optuna_results_table(study)
+    table["trial"] += 1  # numbered from 1, as in the progress lines above
+    return study, table
 
 
 def _grid_search(config, X, y, train_idx, val_idx):
@@ -385,13 +490,18 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             )
             study, optuna_table = _optuna_search(config, X, y, log)
             steps.done()
-            steps.start(f"Training the tuned CNN ({config.epochs} epochs)")
+            steps.start(
+                f"Training the tuned CNN (up to {config.epochs} epochs, stopped on the "
+                "validation loss)"
+            )
             if study is None:
                 log("      skipped: no Optuna search")
             else:
                 best = study.best_trial.user_attrs["params"]
+                # Chosen at tune_epochs, trained for up to epochs: stop on the
+                # validation loss rather than overfit the longer budget.
                 estimator, fit_time = _fit_model(
-                    "seed-cnn", TUNED_LABEL, config, X, y, log, **best
+                    "seed-cnn", TUNED_LABEL, config, X, y, log, **best, early_stopping=True
                 )
                 models[TUNED_KEY] = estimator
                 results[TUNED_KEY] = {
@@ -401,26 +511,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             steps.done()
 
         steps.start("Evaluating on the test set (used once)")
-        predictions = {}
-        for key, estimator in models.items():
-            proba, y_pred, predict_time, report = _evaluate(
-                estimator, X_test, y_test, target_names
-            )
-            predictions[key] = proba
-            results[key].update(
-                test_accuracy=float(accuracy_score(y_test, y_pred)),
-                test_loss=float(log_loss(y_test, proba, labels=estimator.classes_)),
-                best_val_accuracy=float(max(estimator.history_.get("val_accuracy", [np.nan]))),
-                predict_time_s=round(predict_time, 3),
-                n_params=int(estimator.model_.count_params()),
-                dtype_policy=estimator.dtype_policy_,
-                per_class={
-                    name: {k: float(v) for k, v in report[name].items()}
-                    for name in target_names
-                },
-            )
-            log(f"      {results[key]['label']}: test accuracy "
-                f"{results[key]['test_accuracy']:.4f}, test loss {results[key]['test_loss']:.4f}")
+        evaluation = _evaluate_all(models, results, X_test, y_test, target_names, config, log)
         steps.done()
 
         steps.start("Saving the models and checking that they reload")
@@ -429,28 +520,18 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         steps.done()
 
         steps.start("Writing tables, figures and the report")
-        comparison = pd.DataFrame.from_records(
-            [
-                {
-                    "model": results[k]["label"],
-                    "test accuracy": results[k]["test_accuracy"],
-                    "test loss": results[k]["test_loss"],
-                    "best validation accuracy": results[k]["best_val_accuracy"],
-                    "training time (s)": results[k]["fit_time_s"],
-                    "predict time, test set (s)": results[k]["predict_time_s"],
-                    "parameters": results[k]["n_params"],
-                    "precision": results[k]["dtype_policy"],
-                }
-                for k in models
-            ],
-            index="model",
+        labels = {key: results[key]["label"] for key in models}
+        comparison = evaluation["comparison"]
+        summary = _summary_table(results)
+        _write_csv(summary, staging / "comparison.csv")
+        _write_csv(comparison.pairs, staging / "paired_tests.csv", index=False)
+        per_class_rows, per_class_difference = per_class_comparison(
+            evaluation["reports"], labels, target_names
         )
-        _write_csv(comparison, staging / "comparison.csv")
-        reports = {}
+        _write_csv(pd.DataFrame(per_class_rows), staging / "per_class.csv", index=False)
         for key in models:
             frame = pd.DataFrame(results[key]["per_class"]).T
             frame.index.name = "class"
-            reports[key] = frame
             _write_csv(frame, staging / f"classification_report_{key}.csv")
         if grid_table is not None:
             _write_csv(grid_table, staging / "grid_results.csv", index=False)
@@ -458,12 +539,18 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             _write_csv(optuna_table, staging / "optuna_trials.csv", index=False)
         if cv_table is not None:
             _write_csv(cv_table, staging / "cross_validation.csv")
-        labels = {key: results[key]["label"] for key in models}
+        first_seed = {key: runs[0] for key, runs in evaluation["probas"].items()}
         figures = plot_figures(
-            models, labels, predictions, X_test, y_test, target_names, search, config
+            models, labels, first_seed, X_test, y_test, target_names, search, config, results
         )
         for name, figure in figures.items():
             _save_figure(figure, staging / name)
+        claim = None
+        if TUNED_KEY in models and "cnn" in models:
+            claim = claim_sentence(
+                comparison, TUNED_LABEL, labels["cnn"], results[TUNED_KEY]["settings"],
+                results["cnn"]["settings"],
+            )
         metrics = {
             "fmnist_estimators_version": __version__,
             "config": dataclasses.asdict(config),
@@ -472,23 +559,36 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 "n_test": int(len(y_test)),
             },
             "data_source": data_source,
+            "statistics": {
+                "alpha": ALPHA, "confidence_level": CONFIDENCE_LEVEL,
+                "accuracy_interval": "Clopper-Pearson (exact)",
+                "other_intervals": "percentile bootstrap over the test images",
+                "n_resamples": N_RESAMPLES, "random_state": config.random_state,
+                "paired_test": "McNemar's exact test, Holm-adjusted over all pairs",
+                "ece_bins": ECE_BINS, "latency_calls": LATENCY_CALLS,
+            },
+            "model_keys": labels,
             "models": {results[k]["label"]: results[k] for k in models},
+            "comparison": comparison.to_dict(),
+            "claim": claim,
+            "per_class_comparison": per_class_rows,
+            "per_class_difference": per_class_difference,
+            "most_confused_pairs": confused_pairs(
+                y_test, evaluation["predictions"], labels, target_names
+            ),
             "grid": None if grid_table is None else grid_table.to_dict(orient="records"),
+            "grid_choice": None if grid_table is None else grid_choice(grid_table, config),
             "cross_validation": None if cv_table is None
             else cv_table.to_dict(orient="index"),
             "optuna_trials": None if optuna_table is None
             else optuna_table.to_dict(orient="records"),
+            "tuning": None if TUNED_KEY not in models
+            else tuning_summary(config, study, results[TUNED_KEY]["settings"]),
             "step_times_s": steps.times,
             "environment": _environment(),
         }
         write_text(staging / "metrics.json", json.dumps(metrics, indent=2, default=_json_default))
-        write_text(
-            staging / "report.html",
-            render_report(
-                metrics, comparison, reports, labels, grid_table, optuna_table, staging,
-                cv_table=cv_table,
-            ),
-        )
+        write_text(staging / "report.html", render_report(metrics, staging))
         steps.done()
     except BaseException as error:
         reason = "was interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
@@ -500,7 +600,14 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         raise
     _publish(staging, output)
     log("")
-    log(comparison.to_string(float_format=lambda v: f"{v:.4f}"))
+    log(summary[["test accuracy", "accuracy 95% CI", "macro-F1", "log loss", "weights",
+                 "training time (s)"]].to_string(
+        float_format=lambda v: f"{v:.4f}",
+        formatters={"weights": "{:,}".format, "training time (s)": "{:.1f}".format},
+    ))
+    log("")
+    for sentence in comparison.verdicts + ([] if claim is None else [claim["sentence"]]):
+        log(sentence)
     log(f"\nReport: {output / 'report.html'}")
     return metrics
 
