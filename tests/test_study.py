@@ -157,7 +157,7 @@ def test_claim_sentence_on_constructed_predictions(tuned_right, seed_right, stat
     claim = claim_sentence(comparison, "Tuned CNN", "CNN", SEED_SETTINGS, SEED_SETTINGS)
     assert claim["status"] == status
     assert f"is {status} by this run at the 5% level" in claim["sentence"]
-    assert claim["differences"] == [] and "not like for like" not in claim["sentence"]
+    assert claim["differences"] == [] and "like-for-like" not in claim["sentence"]
 
 
 def test_claim_sentence_says_when_the_tuned_cnn_is_larger():
@@ -167,9 +167,12 @@ def test_claim_sentence_says_when_the_tuned_cnn_is_larger():
     claim = claim_sentence(_constructed_comparison(1900, 1800), "Tuned CNN", "CNN",
                            tuned, SEED_SETTINGS)
     assert claim["status"] == "supported"
-    assert "larger, with 2.9x the weights (352,874 against 121,930" in claim["sentence"]
+    assert "not a like-for-like comparison" in claim["sentence"]
+    assert "the tuned CNN is also larger (2.9x the weights: 352,874 against 121,930" in (
+        claim["sentence"])
     assert "learning rate 0.0031 instead of 0.001" in claim["sentence"]
-    assert "7 of up to 12 epochs run, weights of epoch 4 kept" in claim["sentence"]
+    assert "and trained with early stopping on the validation loss (it ran 7 of up to 12 " \
+        "epochs and kept the weights of epoch 4" in claim["sentence"]
 
 
 def test_grid_choice_says_when_it_differs_from_the_cnn_row():

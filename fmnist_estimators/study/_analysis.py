@@ -134,36 +134,48 @@ def confused_pairs(y_true, predictions, labels, target_names, n_pairs=6):
 
 
 def _differences(tuned, seed):
-    """How the tuned CNN differs from the seed CNN, in words."""
+    """How the tuned CNN differs from the seed CNN besides its tuned settings.
+
+    Each clause completes "The tuned CNN is also ...".
+    """
     words = []
     ratio = tuned["weights"] / seed["weights"]
     if abs(ratio - 1) > 0.05:
         size = "larger" if ratio > 1 else "smaller"
-        words.append(f"it is {size}, with {ratio:.1f}x the weights ({tuned['weights']:,} "
-                     f"against {seed['weights']:,}; {tuned['network']} against "
-                     f"{seed['network']})")
+        words.append(f"{size} ({ratio:.1f}x the weights: {tuned['weights']:,} against "
+                     f"{seed['weights']:,}; {tuned['network']} against {seed['network']})")
+    if tuned["early_stopping"] and not seed["early_stopping"]:
+        words.append(f"trained with early stopping on the validation loss (it ran "
+                     f"{tuned['epochs_trained']} of up to {tuned['epochs']} epochs and kept "
+                     f"the weights of epoch {tuned['returned_epoch']}; the seed CNN ran "
+                     f"{seed['epochs_trained']} fixed epochs)")
+    elif tuned["epochs_trained"] != seed["epochs_trained"]:
+        words.append(f"trained for {tuned['epochs_trained']} epochs rather than "
+                     f"{seed['epochs_trained']}")
+    if tuned["numeric_type"] != seed["numeric_type"]:
+        words.append(f"computed in {tuned['numeric_type']} rather than "
+                     f"{seed['numeric_type']}")
+    return words
+
+
+def _tuned_settings(tuned, seed):
+    words = []
     if tuned["learning_rate"] != seed["learning_rate"]:
         words.append(f"learning rate {tuned['learning_rate']:.3g} instead of "
                      f"{seed['learning_rate']:.3g}")
     if tuned["batch_size"] != seed["batch_size"]:
         words.append(f"batch size {tuned['batch_size']} instead of {seed['batch_size']}")
     if tuned["regularisation"] != seed["regularisation"]:
-        words.append(f"regularisation: {tuned['regularisation']} instead of "
-                     f"{seed['regularisation']}")
-    if tuned["early_stopping"] and not seed["early_stopping"]:
-        words.append(f"early stopping on the validation loss ({tuned['epochs_trained']} of up "
-                     f"to {tuned['epochs']} epochs run, weights of epoch "
-                     f"{tuned['returned_epoch']} kept) instead of {seed['epochs_trained']} "
-                     "fixed epochs")
-    elif tuned["epochs_trained"] != seed["epochs_trained"]:
-        words.append(f"{tuned['epochs_trained']} epochs instead of {seed['epochs_trained']}")
-    if tuned["numeric_type"] != seed["numeric_type"]:
-        words.append(f"numeric type {tuned['numeric_type']} instead of {seed['numeric_type']}")
+        words.append(f"{tuned['regularisation']} instead of {seed['regularisation']}")
     return words
 
 
 def claim_sentence(comparison, tuned_label, seed_label, tuned, seed):
-    """The notebook's closing claim (the tuned CNN wins), judged by the paired test."""
+    """The notebook's closing claim (the tuned CNN wins), judged by the paired test.
+
+    ``tuned`` and ``seed`` are the two models' :func:`training_settings`; the
+    sentence says when the tuned CNN differs by more than its tuned settings.
+    """
     row = comparison.pair(tuned_label, seed_label)
     if row["winner"] == tuned_label:
         status, why = "supported", f"the {tuned_label} is significantly more accurate"
@@ -181,11 +193,17 @@ def claim_sentence(comparison, tuned_label, seed_label, tuned, seed):
         f"[{row['difference_low']:+.4f}, {row['difference_high']:+.4f}], {p_text})."
     )
     differences = _differences(tuned, seed)
+    settings = _tuned_settings(tuned, seed)
+    if settings:
+        sentence += " Its tuned settings: " + ", ".join(settings) + "."
     if differences:
-        sentence += (" The comparison is not like for like: the tuned CNN differs in more "
-                     "than tuning (" + "; ".join(differences) + "), so a difference "
-                     "could come from any of these.")
+        listed = (", ".join(differences[:-1]) + " and " + differences[-1]
+                  if len(differences) > 1 else differences[0])
+        sentence += (f" It is not a like-for-like comparison: the tuned CNN is also "
+                     f"{listed}, so a difference cannot be credited to tuning the seed "
+                     "CNN's settings alone.")
     return {"sentence": sentence, "status": status, "differences": differences,
+            "tuned_settings": settings,
             "mcnemar_p_value": row["p_value"], "holm_p_value": row["p_value_holm"],
             "accuracy_difference": row["difference"],
             "accuracy_difference_ci": [row["difference_low"], row["difference_high"]]}

@@ -156,6 +156,22 @@ def _table(frame, *, index=True, classes="table"):
                          float_format=lambda v: f"{v:.4f}")
 
 
+def _readable(frame):
+    """Search tables for people: 3 significant digits, seconds, tuples unwrapped."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if column == "learning_rate":
+            frame[column] = values.map(lambda v: f"{v:.3g}")
+        elif column == "dropout":
+            frame[column] = values.map(lambda v: f"{v:.2f}")
+        elif column == "fit_time_s":
+            frame[column] = values.map(_seconds)
+        elif values.map(lambda v: isinstance(v, str) and v.startswith("(")).all():
+            frame[column] = values.str.strip("(),").str.replace(", ", "-")
+    return frame.rename(columns={"fit_time_s": "fit time"})
+
+
 def _interval(value, bounds, digits=4):
     return f"{value:.{digits}f} [{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
 
@@ -187,6 +203,7 @@ h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom:
 .card .ci { font-size: 0.95em; color: #444; }
 .verdicts { background: #f7f9fc; border-left: 4px solid #1f4e79; padding: 0.6em 1.2em 0.6em 2em; }
 .verdicts li { margin: 0.3em 0; }
+.claim { border-left: 4px solid #b07d1f; padding: 0.2em 1em; }
 img { max-width: 100%; display: block; margin: 0.8em 0; }
 .note { color: #555; font-size: 0.9em; }
 """
@@ -372,8 +389,7 @@ def _grid_section(metrics, folder):
         anchor="grid", title="Learning rate &times; batch size (CNN)",
         note=(f"GridSearchCV over the same validation hold-out, {config['grid_epochs']} "
               "epoch(s) per point; ranked by validation accuracy, not by the test set."),
-        body=_table(pd.DataFrame(grid).rename(columns={"fit_time_s": "fit time (s)"}),
-                    index=False)
+        body=_table(_readable(pd.DataFrame(grid)), index=False)
         + _image_tag(folder / "grid_heatmap.png", "Grid heatmap"),
     )
 
@@ -401,7 +417,7 @@ def _optuna_section(metrics):
         anchor="optuna", title="Optuna search (CNN)",
         note=html.escape(metrics["tuning"]["sentence"])
         + " Trials are numbered from 1, as in the progress log.",
-        body=_table(pd.DataFrame(trials), index=False),
+        body=_table(_readable(pd.DataFrame(trials)), index=False),
     )
 
 
@@ -476,8 +492,8 @@ def render_report(metrics, folder):
         cards=_cards(metrics),
         method=method,
         verdicts="".join(f"<li>{html.escape(v)}</li>" for v in verdicts),
-        claim="" if claim is None else f"<p><strong>The notebook's claim.</strong> "
-        f"{html.escape(claim['sentence'])}</p>",
+        claim="" if claim is None
+        else f'<p class="claim">{html.escape(claim["sentence"])}</p>',
         metrics_table=_metrics_table(metrics),
         interval_note=(
             "Accuracy: exact Clopper&ndash;Pearson interval. Macro-F1 and log loss: "
