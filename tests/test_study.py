@@ -353,6 +353,18 @@ def test_report_in_a_real_browser(study, tmp_path):
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
+def test_one_model_has_no_verdict_to_make(tmp_path):
+    config = StudyConfig(models=("ann",), n_train=600, n_test=200, epochs=1, grid_epochs=0,
+                         tune_trials=0)
+    metrics = run_study(config, tmp_path / "out", log=lambda line: None)
+    assert metrics["comparison"]["pairs"] == [] and metrics["claim"] is None
+    assert metrics["models"]["ANN"]["test_accuracy_ci"][0] < metrics["models"]["ANN"][
+        "test_accuracy"]
+    text = (tmp_path / "out" / "report.html").read_text()
+    assert "Only one model: nothing to compare." in text
+    assert "no pair to test" in text
+
+
 @pytest.mark.parametrize("search", ["grid", "optuna"])
 def test_tune_command(tmp_path, search):
     output = tmp_path / search
@@ -364,4 +376,6 @@ def test_tune_command(tmp_path, search):
     table = pd.read_csv(output / "search_results.csv")
     assert len(table) == (4 if search == "grid" else 2)
     assert "test set was not used" in (output / "report.html").read_text()
+    if search == "optuna":
+        assert sorted(table["trial"]) == [1, 2]  # as the progress lines number them
     assert (output / "search_heatmap.png").exists() == (search == "grid")

@@ -28,7 +28,7 @@ def format_p_value(p_value):
     Examples
     --------
     >>> from fmnist_estimators.metrics import format_p_value
-    >>> format_p_value(0.4123), format_p_value(0.000965), format_p_value(3.2e-12)
+    >>> format_p_value(0.4123), format_p_value(0.000962), format_p_value(3.2e-12)
     ('0.41', '0.00096', '3.2e-12')
     """
     if p_value == 0:

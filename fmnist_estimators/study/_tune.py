@@ -97,6 +97,7 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
                     f"    trial {trial.number + 1}/{n_trials}: {trial.state.name.lower()}")],
             )
             table = optuna_results_table(study)
+            table["trial"] += 1  # numbered from 1, as in the progress lines
             best = {"params": study.best_trial.user_attrs["params"],
                     "validation_accuracy": study.best_value}
         else:
