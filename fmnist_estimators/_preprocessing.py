@@ -5,6 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_images
@@ -114,8 +115,14 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
             return X.reshape(-1, height, width, 1)
         return X
 
+    def _has_flat_output(self):
+        return self.output == "flat"
+
+    # Only flat output has feature names: without the method, scikit-learn's
+    # set_output (e.g. pandas) passes 4-D images through unchanged.
+    @available_if(_has_flat_output)
     def get_feature_names_out(self, input_features=None):
-        """Names of the flat output features.
+        """Names of the flat output features; only for ``output="flat"``.
 
         Parameters
         ----------
@@ -129,11 +136,6 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
             ``pixel_<row>_<column>``.
         """
         check_is_fitted(self)
-        if self.output == "image":
-            raise ValueError(
-                'ImageReshaper(output="image") returns 4-D images, which have no '
-                "feature names."
-            )
         if input_features is not None or hasattr(self, "feature_names_in_"):
             from sklearn.utils.validation import _check_feature_names_in
 

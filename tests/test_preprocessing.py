@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from scipy import sparse
 
 from fmnist_estimators import ImageReshaper
@@ -53,8 +54,19 @@ def test_feature_names(fashion_test):
     assert names[0] == "pixel_0_0" and names[-1] == "pixel_27_27" and len(names) == 784
     frame = pd.DataFrame(X[:2].reshape(2, -1), columns=[f"p{i}" for i in range(784)])
     assert ImageReshaper().fit(frame).get_feature_names_out()[3] == "p3"
-    with pytest.raises(ValueError, match="no feature names"):
-        ImageReshaper(output="image").fit(X[:2]).get_feature_names_out()
+    # 4-D images have no feature names: the method exists only for flat output.
+    assert not hasattr(ImageReshaper(output="image").fit(X[:2]), "get_feature_names_out")
+
+
+@pytest.mark.parametrize("output", ["flat", "image"])
+def test_pandas_output_config(fashion_test, output):
+    X, _ = fashion_test
+    with sklearn.config_context(transform_output="pandas"):
+        X_out = ImageReshaper(output=output).fit_transform(X[:3])
+    if output == "flat":
+        assert isinstance(X_out, pd.DataFrame) and X_out.columns[0] == "pixel_0_0"
+    else:
+        assert isinstance(X_out, np.ndarray) and X_out.shape == (3, 28, 28, 1)
 
 
 def test_picklable(fashion_test):
