@@ -22,6 +22,7 @@ from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -34,6 +35,7 @@ from ._batch_norm import fuse_batch_norm
 from ._fused_adam import fuse_adam_updates
 from ._input_pipeline import fit_inputs, validation_inputs
 from ._jax_steps import scanned_training_steps
+from ._params import check_parameter_names, check_routed_sizes
 from ._precision import resolve_dtype_policy
 from ._softmax import softmax
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
@@ -73,6 +75,16 @@ def _with_fast_kernels(model):
     return model
 
 
+_WARNED = set()
+
+
+def _warn_once(message):
+    """Warn about a missing Keras hook once per process, not at every fit."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 @contextlib.contextmanager
 def _whole_executions(model, steps_per_epoch):
     """Make the model's executions divide ``steps_per_epoch`` during a fit.
@@ -103,6 +115,36 @@ def _dtype_policy(name):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def _cosine_decay_arguments(lr_schedule, learning_rate, total_steps, start_step=0):
+    """Arguments of Keras' ``CosineDecay`` for a schedule that starts at ``start_step``.
+
+    A schedule is a function of the optimizer's step count, which runs on
+    across ``partial_fit`` calls and warm starts. Each call runs a whole
+    schedule over its own steps, shifted to start at the current count, so
+    that Adam's moments and bias correction carry on undisturbed. "one-cycle"
+    warms up linearly from ``learning_rate / 25`` over 30% of the steps (the
+    ramp is extended back to step 0, where it may be negative: those steps are
+    past), then decays along a cosine to ``learning_rate / 1000``; "cosine"
+    decays from ``learning_rate`` to 0.
+    """
+    total_steps = max(1, int(total_steps))
+    if lr_schedule == "cosine":
+        # A "warm-up" at full rate until start_step; the decay starts there.
+        return {
+            "initial_learning_rate": learning_rate, "decay_steps": total_steps,
+            "alpha": 0.0, "warmup_target": learning_rate if start_step else None,
+            "warmup_steps": start_step,
+        }
+    warmup = max(1, int(0.3 * total_steps))
+    peak_step = start_step + warmup
+    floor = learning_rate / 25
+    return {
+        "initial_learning_rate": learning_rate - (learning_rate - floor) * peak_step / warmup,
+        "decay_steps": max(1, total_steps - warmup), "alpha": 1e-3,
+        "warmup_target": learning_rate, "warmup_steps": peak_step,
+    }
 
 
 class _EpochRecorder(keras.callbacks.Callback):
@@ -145,6 +187,7 @@ class _BaseImageClassifier(BaseWrapper):
         "random_translation": [Interval(Real, 0, 1, closed="left")],
         "random_erasing": [Interval(Real, 0, 1, closed="both")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine", "one-cycle"})],
         "test_time_augmentation": ["boolean"],
@@ -180,6 +223,34 @@ class _BaseImageClassifier(BaseWrapper):
     def __repr__(self, N_CHAR_MAX=700):
         return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
 
+    def _validate_params(self):
+        super()._validate_params()
+        check_parameter_names(self, self._get_param_names(), optimizer=self.optimizer)
+        check_routed_sizes(self)
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        Routed ``prefix__name`` parameters are set as for the constructor.
+        Every name is checked first, so that a misspelled one raises with the
+        closest valid name and nothing is changed; values are checked in
+        ``fit``, as in scikit-learn.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        check_parameter_names(
+            self, params, optimizer=params.get("optimizer", self.optimizer)
+        )
+        return super().set_params(**params)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
@@ -200,7 +271,8 @@ width) or (n_samples, height, width, 1)
         y : array-like of shape (n_samples,)
             Class labels, of any type scikit-learn accepts (integers, strings).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights for the loss.
+            Per-sample weights for the loss, multiplied by the weights of
+            ``class_weight``.
         **kwargs : dict
             Extra arguments for ``keras.Model.fit``; ``callbacks`` passed here
             are used for this fit only, after those of the ``callbacks``
@@ -250,6 +322,15 @@ width) or (n_samples, height, width, 1)
             The updated estimator.
         """
         self._validate_params()
+        if isinstance(self.class_weight, str):
+            # As SGDClassifier: one call's labels do not tell the class frequencies.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one call's "
+                "labels do not give the class frequencies. Compute the weights with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on all (or a large sample of) the training "
+                "labels and pass them as class_weight={class: weight}."
+            )
         if not self.initialized_:
             self._partial_fit_classes = classes
         return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
@@ -267,7 +348,8 @@ width) or (n_samples, height, width, 1)
                 f"{type(self).__name__} needs at least 2 classes, but y has only "
                 f"one class: {self.classes_[0]!r}."
             )
-        self.feature_encoder_ = FunctionTransformer().fit(X)
+        # Images stay arrays whatever scikit-learn's output configuration.
+        self.feature_encoder_ = FunctionTransformer().set_output(transform="default").fit(X)
         self._n_train_samples = len(y) - n_validation(len(y), self.validation_fraction)
         self.dtype_policy_ = resolve_dtype_policy(self.dtype_policy)
         self.model_ = self._build_keras_model()
@@ -399,24 +481,53 @@ width) or (n_samples, height, width, 1)
         x = keras.layers.BatchNormalization(momentum=0.9)(x)
         return keras.layers.Activation(self.activation)(x)
 
-    def _learning_rate(self):
-        """The learning rate, or a schedule over the planned training steps."""
+    def _learning_rate(self, total_steps=None):
+        """The learning rate, or a schedule over ``total_steps`` (default: a fit's)."""
         if self.lr_schedule == "constant":
             return self.learning_rate
-        n_train = self._n_train_samples
-        total_steps = max(1, self.epochs * int(np.ceil(n_train / self.batch_size)))
-        schedules = keras.optimizers.schedules
-        if self.lr_schedule == "cosine":
-            return schedules.CosineDecay(self.learning_rate, decay_steps=total_steps)
-        # One cycle: linear warm-up over 30% of the steps from lr/25, then cosine
-        # decay to lr/1000.
-        warmup = max(1, int(0.3 * total_steps))
-        return schedules.CosineDecay(
-            self.learning_rate / 25, decay_steps=max(1, total_steps - warmup),
-            alpha=1e-3, warmup_target=self.learning_rate, warmup_steps=warmup,
+        if total_steps is None:
+            total_steps = self.epochs * int(np.ceil(self._n_train_samples / self.batch_size))
+        return keras.optimizers.schedules.CosineDecay(
+            **_cosine_decay_arguments(self.lr_schedule, self.learning_rate, total_steps)
         )
 
-    def _make_optimizer(self):
+    def _start_schedule(self, total_steps):
+        """Make the learning-rate schedule span this call's ``total_steps`` steps.
+
+        The schedule is Keras' own (saved models load anywhere); only its
+        arguments change, so the training function is rebuilt when they do.
+        """
+        if self.lr_schedule == "constant" or isinstance(
+            self.optimizer, keras.optimizers.Optimizer
+        ):
+            return
+        model = self.model_
+        optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)
+        start = int(keras.ops.convert_to_numpy(optimizer.iterations))
+        arguments = _cosine_decay_arguments(
+            self.lr_schedule, self.learning_rate, total_steps, start
+        )
+        # A private attribute of Keras' optimizers: probed before use.
+        schedule = getattr(optimizer, "_learning_rate", None)
+        if not isinstance(schedule, keras.optimizers.schedules.CosineDecay):
+            if start:
+                _warn_once(
+                    "This Keras version keeps the optimizer's learning-rate schedule "
+                    "where fmnist_estimators cannot find it: each warm-started fit "
+                    "and partial_fit call restarts the optimizer, losing Adam's moments."
+                )
+                model.compile(**self._get_compile_kwargs(total_steps))
+                _with_fast_kernels(model)
+            return
+        if all(getattr(schedule, k) == v for k, v in arguments.items()):
+            return
+        for key, value in arguments.items():
+            setattr(schedule, key, value)
+        # The schedule's numbers are constants of the compiled training step.
+        model.train_function = None
+        vars(model).pop("_fmnist_scanned_steps", None)
+
+    def _make_optimizer(self, total_steps=None):
         params = self.get_params()
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -424,19 +535,19 @@ width) or (n_samples, height, width, 1)
         elif isinstance(optimizer, keras.optimizers.Optimizer):
             # A fresh copy, so that refits and clones never share slot variables.
             return type(optimizer).from_config(optimizer.get_config())
-        options = {"learning_rate": self._learning_rate()}
+        options = {"learning_rate": self._learning_rate(total_steps)}
         if self.weight_decay:
             options["weight_decay"] = self.weight_decay
         routed = route_params(params, destination="optimizer", pass_filter=set())
         return unflatten_params(items=optimizer, params={**options, **routed})
 
-    def _get_compile_kwargs(self):
+    def _get_compile_kwargs(self, total_steps=None):
         if self.label_smoothing:
             loss = keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
         else:
             loss = keras.losses.SparseCategoricalCrossentropy()
         return {
-            "optimizer": self._make_optimizer(),
+            "optimizer": self._make_optimizer(total_steps),
             "loss": loss,
             "metrics": ["accuracy"],
             "steps_per_execution": _STEPS_PER_EXECUTION,
@@ -469,6 +580,7 @@ width) or (n_samples, height, width, 1)
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
+        sample_weight = self._weighted_by_class(y, sample_weight)
         X, y, sample_weight, validation_data = self._split_validation(
             X, y, sample_weight
         )
@@ -495,7 +607,14 @@ width) or (n_samples, height, width, 1)
             "initial_epoch": initial_epoch,
             "verbose": self.verbose,
             "callbacks": callbacks,
-            **route_params(self.get_params(), destination="fit", pass_filter=set()),
+            # fit__callbacks were merged into the callbacks above.
+            **{
+                name: value
+                for name, value in route_params(
+                    self.get_params(), destination="fit", pass_filter=set()
+                ).items()
+                if name != "callbacks"
+            },
             **kwargs,
         }
         seed = self._random_state
@@ -511,6 +630,10 @@ width) or (n_samples, height, width, 1)
             batch_size=fit_args.pop("validation_batch_size", _PREDICT_BATCH_SIZE),
         ))
         fit_args.update(data)
+        steps_per_epoch = fit_args.get("steps_per_epoch") or int(
+            np.ceil(len(X) / self.batch_size)
+        )
+        self._start_schedule(epochs * steps_per_epoch)
         try:
             with (
                 self._seeded(),
@@ -532,6 +655,49 @@ width) or (n_samples, height, width, 1)
                 "check X for extreme values."
             )
         self._recalibrate_batch_norm(X)
+        self._score_validation(validation_data)
+
+    def _weighted_by_class(self, y, sample_weight):
+        """``sample_weight`` times the weight of each sample's class."""
+        if self.class_weight is None:
+            return sample_weight
+        if isinstance(self.class_weight, str):
+            weights = compute_class_weight(
+                self.class_weight, classes=np.unique(y), y=y
+            )
+            per_class = np.ones(self.n_classes_)
+            per_class[np.unique(y)] = weights
+        else:
+            unknown = [c for c in self.class_weight if c not in set(self.classes_)]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes {unknown} that are not among the "
+                    f"classes {self.classes_.tolist()}."
+                )
+            per_class = np.ones(self.n_classes_)
+            for label, weight in self.class_weight.items():
+                per_class[self.target_encoder_.transform([label])[0]] = weight
+        weights = per_class[np.asarray(y, dtype=int)].astype(keras.backend.floatx())
+        return weights if sample_weight is None else sample_weight * weights
+
+    def _score_validation(self, validation_data):
+        """Validation loss and accuracy of the returned network.
+
+        ``history_`` records each epoch's figures as measured during training,
+        before early stopping restores the best weights and before batch-norm
+        recalibration, which can change them a great deal after a short
+        training.
+        """
+        self.validation_loss_ = self.validation_score_ = None
+        if validation_data is None:
+            return
+        X_val, y_val, *weights = validation_data
+        scores = self.model_.evaluate(
+            X_val, y_val, sample_weight=weights[0] if weights else None,
+            batch_size=_PREDICT_BATCH_SIZE, verbose=0, return_dict=True,
+        )
+        self.validation_loss_ = float(scores["loss"])
+        self.validation_score_ = float(scores["accuracy"])
 
     def _recalibrate_batch_norm(self, X):
         """Set batch-norm statistics from the final weights on training images.
@@ -621,6 +787,7 @@ width) or (n_samples, height, width, 1)
     # ----------------------------------------------------------- inference
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
+        check_routed_sizes(self)
         X, _ = self._validate_data(X, reset=False)
         proba = self._predict_in_chunks(X)
         if self.test_time_augmentation and self._is_image:

@@ -63,13 +63,23 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         (2020), "Random Erasing Data Augmentation"; 0 disables it.
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as ``{class label: weight}``
+        (classes left out weigh 1); "balanced" weighs each class by
+        ``n_samples / (n_classes * count)`` in ``y`` (not supported by
+        ``partial_fit``, whose calls see only part of the labels). Multiplied
+        by ``sample_weight``, on the training data and the validation
+        hold-out alike.
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (AdamW-style with "adam" or
         "adamw").
     lr_schedule : {"constant", "cosine", "one-cycle"}, default="one-cycle"
-        Learning-rate schedule over the planned training steps: constant,
+        Learning-rate schedule over the training steps of one call: constant,
         cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
-        from ``learning_rate / 25``, then cosine decay).
+        from ``learning_rate / 25``, then cosine decay). Each ``fit`` runs the
+        whole schedule over its ``epochs``, and so does a warm-started ``fit``
+        or each ``partial_fit`` call (one epoch) on the current network: the
+        schedule restarts while the optimizer's moments carry on.
     test_time_augmentation : bool, default=False
         Average the predicted probabilities of each image and its left-right
         mirror image.
@@ -122,8 +132,13 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         Keras' verbosity in ``fit``: 0 silent, 1 progress bar, 2 one line per
         epoch.
     **kwargs : dict
-        Routed parameters in scikeras style, such as
-        ``optimizer__learning_rate`` or ``fit__validation_freq``.
+        Routed parameters in scikeras style: ``optimizer__<name>`` (the
+        optimizer's arguments), ``compile__<name>`` (``keras.Model.compile``),
+        ``fit__<name>`` (``keras.Model.fit``, e.g. ``fit__validation_freq``),
+        ``predict__batch_size`` and ``callbacks__<name>``. A misspelled name, or
+        one that would override a parameter above (``fit__epochs``,
+        ``optimizer__learning_rate``...), raises in ``fit`` and ``set_params``
+        with the name to use.
 
     Attributes
     ----------
@@ -149,6 +164,13 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         with "auto" resolved.
     n_iter_ : int
         Number of epochs trained.
+    validation_score_ : float or None
+        Accuracy of the returned network on the validation hold-out, after
+        early stopping restored the best weights and batch-norm statistics
+        were recalibrated; ``history_["val_accuracy"]`` gives each epoch's
+        figure as measured during training. None without a hold-out.
+    validation_loss_ : float or None
+        Loss of the returned network on the validation hold-out, likewise.
 
     See Also
     --------
@@ -188,6 +210,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         random_translation=0.0,
         random_erasing=0.0,
         label_smoothing=0.0,
+        class_weight=None,
         weight_decay=0.0,
         lr_schedule="one-cycle",
         test_time_augmentation=False,
@@ -219,6 +242,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.random_translation = random_translation
         self.random_erasing = random_erasing
         self.label_smoothing = label_smoothing
+        self.class_weight = class_weight
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.test_time_augmentation = test_time_augmentation

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import keras
 import numpy as np
@@ -250,6 +251,43 @@ def test_fused_adam_matches_keras_updates(weight_decay):
     assert not np.allclose(reached[0], start, atol=1e-2)
 
 
+@on_tensorflow
+def test_fused_adam_takes_keras_update_without_its_slots(monkeypatch):
+    from fmnist_estimators import _fused_adam
+
+    # As with a Keras that keeps Adam's moments under other names.
+    monkeypatch.setattr(_fused_adam, "_SLOT_ATTRIBUTES", ("_no_such_slot",))
+    _fused_adam._warn_unfused.cache_clear()
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((8, 4)).astype("float32")
+    gradients = rng.standard_normal((3, 8, 4)).astype("float32")
+    reached = []
+    for optimizer in (_adam(0.0), fuse_adam_updates(_adam(0.0))):
+        variable = keras.Variable(start)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for gradient in gradients:
+                optimizer.apply([gradient], [variable])
+        reached.append((variable.numpy(), [str(w.message) for w in caught]))
+    (plain, plain_warnings), (fallback, fallback_warnings) = reached
+    np.testing.assert_array_equal(fallback, plain)
+    assert not plain_warnings
+    assert len(fallback_warnings) == 1 and "Keras' own update" in fallback_warnings[0]
+    _fused_adam._warn_unfused.cache_clear()
+
+
+def test_fused_batch_norm_fuses_a_layer_without_renorm(images):
+    from types import SimpleNamespace
+
+    from fmnist_estimators._batch_norm import _fusable
+
+    # Keras before 3.14 has neither attribute on its layers.
+    layer = SimpleNamespace(trainable=True, axis=-1, center=True, scale=True)
+    assert _fusable(layer, images, training=True, mask=None)
+    assert not _fusable(SimpleNamespace(**vars(layer), renorm=True), images,
+                        training=True, mask=None)
+
+
 @pytest.mark.parametrize(
     "optimizer",
     [_adam(0.0, amsgrad=True), keras.optimizers.SGD(), type("MyAdam", (keras.optimizers.Adam,), {})()],
@@ -332,11 +370,17 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
                                    rtol=1e-4)
         np.testing.assert_allclose(scanned.predict_proba(X[5000:5200]),
                                    looped.predict_proba(X[5000:5200]), atol=1e-4)
-        # A later fit reuses the compiled loop; the network keeps learning.
+        # A later call runs a new schedule, compiled into a new scanned loop of
+        # the same shape; the network keeps learning.
         compiled = scanned.model_._fmnist_scanned_steps
         scanned.partial_fit(X[:1500], y[:1500])
-        assert scanned.model_._fmnist_scanned_steps is compiled
+        assert scanned.model_._fmnist_scanned_steps[:2] == compiled[:2]
         assert scanned.score(X[5000:6000], y[5000:6000]) > 0.5
+        # With a constant learning rate nothing changes: the loop is reused.
+        constant = CNNClassifier(lr_schedule="constant", **params).fit(X[:1500], y[:1500])
+        compiled = constant.model_._fmnist_scanned_steps
+        constant.partial_fit(X[:1500], y[:1500])
+        assert constant.model_._fmnist_scanned_steps is compiled
         # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
         counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X[:1500], y[:1500])
         assert not hasattr(counted.model_, "_fmnist_scanned_steps")
