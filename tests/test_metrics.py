@@ -12,6 +12,7 @@ from fmnist_estimators.metrics import (
     accuracy_interval,
     bootstrap_interval,
     brier_score,
+    combine_comparisons,
     compare_models,
     expected_calibration_error,
     format_p_value,
@@ -302,6 +303,129 @@ def test_one_model_has_no_pairs():
     comparison = compare_models([0, 1, 1], {"only": [0, 1, 0]})
     assert comparison.pairs.empty and comparison.verdicts == []
     assert comparison.best is None
+
+
+# ------------------------------------------------------- verdicts over seeds
+# (only A right, only B right) on 1,000 images: 120/30 is significant for A
+# (p = 6e-14), 30/120 for B, 8/5 is not (p = 0.58).
+A_AHEAD, B_AHEAD, TIE = (120, 30), (30, 120), (8, 5)
+
+
+def seed_comparisons(*discordant):
+    """One two-model comparison per seed, with the given discordant counts."""
+    comparisons = []
+    for only_a, only_b in discordant:
+        y_true, a, b = paired_predictions(both=800, only_a=only_a, only_b=only_b,
+                                          neither=200 - only_a - only_b)
+        comparisons.append(compare_models(y_true, {"A": a, "B": b}, n_resamples=200))
+    return comparisons
+
+
+def test_significant_at_every_seed_is_significant():
+    combined = combine_comparisons(seed_comparisons(A_AHEAD, A_AHEAD, A_AHEAD),
+                                   random_states=[10, 11, 12])
+    row = combined.pair("A", "B")
+    assert row["significant"] and row["winner"] == "A"
+    assert (row["a_significant"], row["b_significant"]) == (3, 0)
+    assert row["difference_mean"] == pytest.approx(0.09)
+    assert combined.verdicts[0].startswith(
+        "A more accurate than B at every one of the 3 seeds (random_state 10, 11, 12): "
+        "A - B = +0.0900, +0.0900, +0.0900; McNemar p = ")
+    assert combined.best == "A" and combined.tied == ["A"]
+    assert "at every seed" in combined.verdicts[-1]
+    # Asked the other way round, the row is flipped, each seed's row too.
+    flipped = combined.pair("B", "A")
+    assert flipped["difference_mean"] == pytest.approx(-0.09)
+    assert flipped["b_significant"] == 3
+    assert [r["b"] for r in flipped["per_seed"]] == [30, 30, 30]
+
+
+def test_significant_at_only_some_seeds_is_no_difference():
+    combined = combine_comparisons(seed_comparisons(A_AHEAD, A_AHEAD, TIE))
+    row = combined.pair("A", "B")
+    assert not row["significant"] and row["winner"] is None
+    assert (row["a_significant"], row["b_significant"]) == (2, 0)
+    verdict = combined.verdicts[0]
+    assert verdict.startswith("No significant difference between A and B at the 5% level")
+    assert "significant at 2 of 3 seeds (A ahead), not at every seed" in verdict
+    assert "more accurate than" not in verdict
+    # The seed that does not reject is shown with its p-value.
+    assert verdict.endswith("+0.0900, +0.0900, +0.0030; McNemar p = 6e-14, 6e-14, 0.58")
+    assert combined.best is None and combined.tied == ["A", "B"]
+    assert "A and B are tied for the highest mean accuracy" in combined.verdicts[-1]
+
+
+def test_significant_in_opposite_directions_is_no_difference():
+    combined = combine_comparisons(seed_comparisons(A_AHEAD, B_AHEAD))
+    row = combined.pair("A", "B")
+    assert not row["significant"] and (row["a_significant"], row["b_significant"]) == (1, 1)
+    assert "significant at 2 of 2 seeds, in opposite directions" in combined.verdicts[0]
+    assert combined.best is None
+
+
+def test_significant_for_the_second_model_at_every_seed():
+    combined = combine_comparisons(seed_comparisons(B_AHEAD, B_AHEAD))
+    assert combined.pair("A", "B")["winner"] == "B"
+    assert combined.verdicts[0].startswith("B more accurate than A at every one of the 2 ")
+    assert "B - A = +0.0900, +0.0900" in combined.verdicts[0]
+    assert combined.best == "B"
+
+
+def test_holm_is_applied_at_each_seed_before_the_rule():
+    # b = 15, c = 5 is significant alone (p = 0.041) but not Holm-adjusted over
+    # three pairs; the combined verdict follows the adjusted p-values.
+    y_true, a, b = paired_predictions(both=900, only_a=15, only_b=5, neither=80)
+    alone = [compare_models(y_true, {"A": a, "B": b}, n_resamples=200)] * 2
+    three = [compare_models(y_true, {"A": a, "B": b, "C": b.copy()}, n_resamples=200)] * 2
+    assert combine_comparisons(alone).pair("A", "B")["significant"]
+    combined = combine_comparisons(three)
+    assert not combined.pair("A", "B")["significant"]
+    assert "Holm-adjusted p = 0.12, 0.12" in combined.verdicts[0]
+
+
+def test_one_seed_gives_the_comparison_verdicts():
+    comparison = seed_comparisons(TIE)[0]
+    combined = combine_comparisons([comparison])
+    assert combined.verdicts == comparison.verdicts
+    assert combined.best is None and combined.tied == comparison.tied
+    assert np.isnan(combined.scores.loc["A", "accuracy_std"])
+    assert combined.to_dict()["scores"]["A"]["accuracy_std"] is None
+
+
+def test_combined_scores_and_json(rng):
+    y_true = rng.integers(0, 3, size=300)
+    comparisons = []
+    for _ in range(3):
+        proba = {name: rng.dirichlet(np.ones(3), size=300) for name in ("X", "Y")}
+        comparisons.append(compare_models(
+            y_true, {n: p.argmax(axis=1) for n, p in proba.items()}, y_proba=proba,
+            n_resamples=100))
+    combined = combine_comparisons(comparisons, random_states=[0, 1, 2])
+    per_seed = [c.scores.loc["X", "log_loss"] for c in comparisons]
+    assert combined.scores.loc["X", "log_loss_mean"] == pytest.approx(np.mean(per_seed))
+    assert combined.scores.loc["X", "log_loss_std"] == pytest.approx(np.std(per_seed, ddof=1))
+    result = combined.to_dict()
+    json.dumps(result)  # JSON-ready
+    assert result["n_seeds"] == 3 and "every seed" in result["rule"]
+    assert [s["log_loss"] for s in result["scores"]["X"]["per_seed"]] == pytest.approx(per_seed)
+    assert len(result["scores"]["X"]["per_seed"][0]["accuracy_ci"]) == 2
+    seeds = result["pairs"][0]["per_seed"]
+    assert [s["random_state"] for s in seeds] == [0, 1, 2]
+    assert {"mcnemar_p_value", "holm_p_value", "only_a_correct"} <= set(seeds[0])
+
+
+@pytest.mark.parametrize("comparisons, kwargs, message", [
+    ([], {}, "non-empty list"),
+    (lambda: seed_comparisons(TIE) + [compare_models([0, 1], {"A": [0, 1], "C": [0, 0]})],
+     {}, "same models in the same order"),
+    (lambda: seed_comparisons(TIE) + [compare_models([0, 1], {"A": [0, 1], "B": [0, 0]})],
+     {}, "same test images"),
+    (lambda: seed_comparisons(TIE, TIE), {"random_states": [0]}, "one seed per comparison"),
+])
+def test_combine_comparisons_refuses_what_cannot_be_combined(comparisons, kwargs, message):
+    comparisons = comparisons() if callable(comparisons) else comparisons
+    with pytest.raises((TypeError, ValueError), match=message):
+        combine_comparisons(comparisons, **kwargs)
 
 
 # --------------------------------------------------------------- bad input
