@@ -62,8 +62,9 @@ def _fusable(layer, inputs, training, mask):
         and keras.backend.standardize_dtype(inputs.dtype) == "float32"
         and layer.center
         and layer.scale
-        and not layer.renorm
-        and not layer.synchronized
+        # Keras added renormalisation in 3.14: a layer without it does not renormalise.
+        and not getattr(layer, "renorm", False)
+        and not getattr(layer, "synchronized", False)
     )
 
 
