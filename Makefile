@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATASET_DIR := /usr/share/datasets/fashion-mnist
 STAMP := $(VENV)/.installed
+# Every dependency at the floor pyproject.toml declares, for the smoke tests.
+MIN_VENV := .venv-minimum
+MIN_STAMP := $(MIN_VENV)/.installed
 
-.PHONY: setup system-packages study test docs clean
+.PHONY: setup system-packages study test test-minimum docs clean
 
 setup: $(STAMP) system-packages
 
@@ -35,6 +38,18 @@ study: setup
 test: setup
 	$(BIN)/python -m pytest
 
+$(MIN_STAMP): pyproject.toml .ci/minimum_versions.py
+	rm -rf $(MIN_VENV)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(PYTHON) .ci/minimum_versions.py pyproject.toml > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/pip install --quiet -c $(MIN_VENV)/constraints.txt -e ".[tune,cluster]" pytest jax
+	touch $(MIN_STAMP)
+
+# The smoke tests (tests/smoke) with the oldest versions the package accepts.
+test-minimum: $(MIN_STAMP) system-packages
+	$(MIN_VENV)/bin/python -m pytest tests/smoke
+
 # The site with every gallery example run on small data, then checked in Chromium.
 docs: setup
 	$(BIN)/pip install --quiet -e ".[docs]"
@@ -42,4 +57,4 @@ docs: setup
 	$(BIN)/python docs/check_site.py docs/_build/html --screenshots docs/_build/screenshots
 
 clean:
-	rm -rf $(VENV) study-output study-output.partial
+	rm -rf $(VENV) $(MIN_VENV) study-output study-output.partial
