@@ -4,6 +4,7 @@ from ._optuna import (
     ann_search_space,
     cnn_search_space,
     optuna_results_table,
+    optuna_storage,
     tune_with_optuna,
 )
 from ._parallel import threads_per_worker, worker_thread_limits
@@ -16,6 +17,7 @@ __all__ = [
     "cross_validation_report",
     "holdout_split",
     "optuna_results_table",
+    "optuna_storage",
     "search_results_table",
     "threads_per_worker",
     "tune_with_optuna",
