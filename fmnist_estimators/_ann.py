@@ -5,8 +5,11 @@ import keras
 from sklearn.base import ClassifierMixin
 
 from ._base import _BaseImageClassifier
+from ._docstrings import shared_docstring
+from ._network import activated, augmentation, augmented_images, augments
 
 
+@shared_docstring
 class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     """Dense neural network (multi-layer perceptron) for image classification.
 
@@ -22,134 +25,18 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     ----------
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Number of units in each hidden dense layer.
-    activation : str, default="relu"
-        Activation of the hidden layers, any name Keras knows.
+    {activation}
     dropout : float, default=0.2
         Dropout rate after each hidden layer; 0 adds no dropout layer.
-    batch_normalization : bool, default=True
-        Batch normalisation between each hidden layer and its activation.
+    {batch_normalization}
     random_flip : bool, default=False
         Flip training images left-right at random (a training-only Keras
         preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
         Like every augmentation, skipped for flat features that are not
         images (an inferred image of a single row).
-    random_translation : float, default=0.0
-        Shift training images by up to this fraction of their height and width
-        at random (zero fill); 0 disables it.
-    random_erasing : float, default=0.0
-        Probability that a training image has a random rectangle (2% to 33% of
-        its area) replaced by random pixel values in [0, 1], as in Zhong et al.
-        (2020), "Random Erasing Data Augmentation"; 0 disables it.
-    label_smoothing : float, default=0.0
-        Label smoothing of the cross-entropy loss.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as ``{class label: weight}``
-        (classes left out weigh 1); "balanced" weighs each class by
-        ``n_samples / (n_classes * count)`` in ``y`` (not supported by
-        ``partial_fit``, whose calls see only part of the labels). Multiplied
-        by ``sample_weight``, on the training data and the validation
-        hold-out alike.
-    weight_decay : float, default=0.0
-        Decoupled weight decay of the optimizer (AdamW-style with "adam" or
-        "adamw").
-    lr_schedule : {"constant", "cosine", "one-cycle"}, default="one-cycle"
-        Learning-rate schedule over the training steps of one call: constant,
-        cosine decay to 0, or one cycle (linear warm-up over 30% of the steps
-        from ``learning_rate / 25``, then cosine decay). Each ``fit`` runs the
-        whole schedule over its ``epochs``, and so does a warm-started ``fit``
-        or each ``partial_fit`` call (one epoch) on the current network: the
-        schedule restarts while the optimizer's moments carry on.
-    test_time_augmentation : bool, default=False
-        Average the predicted probabilities of each image and its left-right
-        mirror image.
-    dtype_policy : {"float32", "auto", "mixed_bfloat16", "mixed_float16"}, \
-            default="float32"
-        Precision of the hidden layers' computations (a Keras dtype policy);
-        weights and the output probabilities stay float32. "mixed_bfloat16"
-        trains and predicts faster on CPUs with bfloat16 instructions
-        (AVX512-BF16, AMX) and on recent GPUs, with slightly different
-        numerics, but is several times slower on CPUs without them (emulated);
-        "mixed_float16" is for GPUs. "auto" is "mixed_bfloat16" with the
-        TensorFlow backend on a CPU with bfloat16 instructions and "float32"
-        everywhere else; ``dtype_policy_`` records the choice.
-    image_shape : tuple of (int, int), default=None
-        Height and width of one image. None infers it from ``X`` in ``fit``:
-        from the array shape for 3-D or 4-D input, else a square image when the
-        number of features is a perfect square, else one row of pixels.
-    pixel_scale : "auto", float or None, default="auto"
-        Value of a white pixel: the network divides its input by it. "auto"
-        uses 255 when the training data look like raw 8-bit images (values in
-        [0, 255], some above 1) and 1 otherwise; None never scales. The scaling
-        is a layer of the network, so raw images can be passed to ``predict``.
-    optimizer : str, keras optimizer class or instance, default="adam"
-        Optimizer; its other arguments can be routed as
-        ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
-    learning_rate : float, default=3e-3
-        Learning rate of the optimizer, the peak of a schedule (ignored for an
-        optimizer instance).
-    batch_size : int, default=128
-        Number of images per gradient step.
-    epochs : int, default=12
-        Number of passes over the training data.
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out (stratified, seeded by
-        ``random_state``) to report validation metrics each epoch and to drive
-        early stopping. 0 trains on all data.
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs and restore the best weights.
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
-    callbacks : list of keras callbacks, default=None
-        Extra callbacks for ``keras.Model.fit``.
-    warm_start : bool, default=False
-        If True, ``fit`` continues training the current network.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. An int gives reproducible fits on CPU.
-    verbose : int, default=0
-        Keras' verbosity in ``fit``: 0 silent, 1 progress bar, 2 one line per
-        epoch.
-    **kwargs : dict
-        Routed parameters in scikeras style: ``optimizer__<name>`` (the
-        optimizer's arguments), ``compile__<name>`` (``keras.Model.compile``),
-        ``fit__<name>`` (``keras.Model.fit``, e.g. ``fit__validation_freq``),
-        ``predict__batch_size`` and ``callbacks__<name>``. A misspelled name, or
-        one that would override a parameter above (``fit__epochs``,
-        ``optimizer__learning_rate``...), raises in ``fit`` and ``set_params``
-        with the name to use.
+    {training_parameters}
 
-    Attributes
-    ----------
-    model_ : keras.Model
-        The trained network.
-    history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``accuracy``, and ``val_loss`` and
-        ``val_accuracy`` when validation data are held out.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_classes_ : int
-        Number of classes.
-    n_features_in_ : int
-        Number of pixels per image seen during ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names, when ``X`` was a DataFrame with string column names.
-    image_shape_ : tuple of (int, int)
-        Height and width of the images seen during ``fit``.
-    pixel_scale_ : float
-        The divisor the network applies to its input.
-    dtype_policy_ : str
-        The Keras dtype policy the network was built with: ``dtype_policy``,
-        with "auto" resolved.
-    n_iter_ : int
-        Number of epochs trained.
-    validation_score_ : float or None
-        Accuracy of the returned network on the validation hold-out, after
-        early stopping restored the best weights and batch-norm statistics
-        were recalibrated; ``history_["val_accuracy"]`` gives each epoch's
-        figure as measured during training. None without a hold-out.
-    validation_loss_ : float or None
-        Loss of the returned network on the validation hold-out, likewise.
+    {fitted_attributes}
 
     See Also
     --------
@@ -231,10 +118,12 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         vars(self).update(kwargs)
 
     def _build_hidden_layers(self, x):
-        if self._augments:
-            x = keras.layers.Flatten()(self._augmented_images(x))
+        if augments(self.image_shape_, **augmentation(self)):
+            x = augmented_images(x, self.image_shape_, **augmentation(self))
+            x = keras.layers.Flatten()(x)
         for units in self.hidden_layer_sizes:
-            x = self._activated(keras.layers.Dense, x, units)
+            x = activated(x, keras.layers.Dense, units, activation=self.activation,
+                          batch_normalization=self.batch_normalization)
             if self.dropout:
                 x = keras.layers.Dropout(self.dropout)(x)
         return x

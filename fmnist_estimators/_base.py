@@ -1,28 +1,20 @@
-"""Behaviour shared by the ANN and CNN classifiers.
+"""The scikit-learn interface of the image classifiers.
 
-Both estimators build on scikeras' :class:`~scikeras.wrappers.BaseWrapper` for
-its fit loop, parameter routing (``optimizer__beta_1=...``), callbacks and the
-pickling of Keras models. This module replaces the parts of scikeras that do
-not hold under scikit-learn >= 1.6 or Keras 3: estimator tags, parameter
-discovery, input validation, label encoding and seeding.
+:class:`_BaseImageClassifier` holds what every network family shares: the
+parameter constraints and checks, input validation and label encoding,
+``fit``/``partial_fit``/``predict``/``predict_proba``, tags and
+version-checked pickling. The work is done elsewhere: ``_network`` builds the
+layers, ``_optimization`` the optimizer, schedule and loss, ``_training``
+drives a fit, ``_backend`` holds every speed-up, and ``_scikeras`` the one
+base class taken from scikeras.
 """
 
-import contextlib
-import math
-import random
 import warnings
-from collections import defaultdict
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.utils import metric_name
-from scikeras._utils import route_params, unflatten_params
-from scikeras.wrappers import BaseWrapper
-from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
-from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -31,16 +23,16 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from ._batch_norm import fuse_batch_norm
-from ._fused_adam import fuse_adam_updates
-from ._input_pipeline import fit_inputs, validation_inputs
-from ._jax_steps import scanned_training_steps
+from . import _training
+from ._backend import accelerate, resolve_dtype_policy
+from ._network import build_network, is_image
+from ._optimization import compile_arguments
 from ._params import check_parameter_names, check_routed_sizes
-from ._precision import resolve_dtype_policy
-from ._softmax import softmax
+from ._random import resolve_seed, seeded
+from ._scikeras import KerasWrapper
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
-from .model_selection._split import holdout_split, n_validation
+from .model_selection._split import n_validation
 
 
 def _release(version):
@@ -48,133 +40,12 @@ def _release(version):
     return tuple(version.split(".")[:2])
 
 
-# Training steps per call into the backend: less Python overhead per step.
-# 32 trained the seed ANN 1.4x faster than 8 and left the CNN unchanged (a
-# one-off measurement; bench_speed.py's ours-ann row shows the outcome).
-_STEPS_PER_EXECUTION = 32
-# Training images whose batch-norm statistics replace the running averages.
-_RECALIBRATION_SAMPLES = 4096
-# Large batches make inference several times faster than the training batch size.
-_PREDICT_BATCH_SIZE = 2048
-
-
-def _with_fast_kernels(model):
-    """Route a compiled network's slowest small operations to faster kernels.
-
-    Batch norm's training step, the output softmax and Adam's updates each
-    have a faster equivalent on TensorFlow's CPU build (see ``_batch_norm``,
-    ``_softmax`` and ``_fused_adam``). The layers and the optimizer stay
-    Keras' own, so their configuration and saved files are unchanged.
-    """
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            fuse_batch_norm(layer)
-    model.get_layer("class_probabilities").activation = softmax
-    # Mixed float16 wraps the optimizer in a loss-scaling one.
-    fuse_adam_updates(getattr(model.optimizer, "inner_optimizer", model.optimizer))
-    return model
-
-
-_WARNED = set()
-
-
-def _warn_once(message):
-    """Warn about a missing Keras hook once per process, not at every fit."""
-    if message not in _WARNED:
-        _WARNED.add(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
-
-
-@contextlib.contextmanager
-def _whole_executions(model, steps_per_epoch):
-    """Make the model's executions divide ``steps_per_epoch`` during a fit.
-
-    Keras runs whole executions of ``steps_per_execution`` steps, so a
-    ``steps_per_epoch`` that is not a multiple of it is overshot: with our
-    default of 32, ``steps_per_epoch=5`` trained 43 steps in two epochs.
-    """
-    n_steps = model.steps_per_execution
-    if steps_per_epoch is None or steps_per_epoch % n_steps == 0:
-        yield
-        return
-    model.steps_per_execution = math.gcd(steps_per_epoch, n_steps)
-    model.train_function = None
-    try:
-        yield
-    finally:
-        model.steps_per_execution = n_steps
-        model.train_function = None
-
-
-@contextlib.contextmanager
-def _dtype_policy(name):
-    """Build layers under a Keras dtype policy, then restore the global one."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
-def _cosine_decay_arguments(lr_schedule, learning_rate, total_steps, start_step=0):
-    """Arguments of Keras' ``CosineDecay`` for a schedule that starts at ``start_step``.
-
-    A schedule is a function of the optimizer's step count, which runs on
-    across ``partial_fit`` calls and warm starts. Each call runs a whole
-    schedule over its own steps, shifted to start at the current count, so
-    that Adam's moments and bias correction carry on undisturbed. "one-cycle"
-    warms up linearly from ``learning_rate / 25`` over 30% of the steps (the
-    ramp is extended back to step 0, where it may be negative: those steps are
-    past), then decays along a cosine to ``learning_rate / 1000``; "cosine"
-    decays from ``learning_rate`` to 0.
-    """
-    total_steps = max(1, int(total_steps))
-    if lr_schedule == "cosine":
-        # A "warm-up" at full rate until start_step; the decay starts there.
-        return {
-            "initial_learning_rate": learning_rate, "decay_steps": total_steps,
-            "alpha": 0.0, "warmup_target": learning_rate if start_step else None,
-            "warmup_steps": start_step,
-        }
-    warmup = max(1, int(0.3 * total_steps))
-    peak_step = start_step + warmup
-    floor = learning_rate / 25
-    return {
-        "initial_learning_rate": learning_rate - (learning_rate - floor) * peak_step / warmup,
-        "decay_steps": max(1, total_steps - warmup), "alpha": 1e-3,
-        "warmup_target": learning_rate, "warmup_steps": peak_step,
-    }
-
-
-class _EpochRecorder(keras.callbacks.Callback):
-    """Collect each finished epoch's logs; stop at the first non-finite loss."""
-
-    def __init__(self):
-        super().__init__()
-        self.history = defaultdict(list)
-        self.diverged = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(loss):
-            self.diverged = (self._epoch + 1, float(loss))
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            self.history[key].append(value)
-
-
-class _BaseImageClassifier(BaseWrapper):
+class _BaseImageClassifier(KerasWrapper):
     """Base class for the Keras image classifiers; not for direct use.
 
     Subclasses define ``__init__`` with their own hyperparameters and
     ``_build_hidden_layers(inputs)``, which maps the rescaled flat pixels to the
-    last hidden representation.
+    last hidden representation (with the blocks of ``_network``).
     """
 
     _parameter_constraints = {
@@ -206,22 +77,6 @@ class _BaseImageClassifier(BaseWrapper):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
-
-    # scikeras finds parameters in ``vars(self)``, which also picks up fitted
-    # state; scikit-learn's rule is the ``__init__`` signature. Take the
-    # signature, plus the extra keyword arguments (routed ``prefix__name``
-    # parameters) that ``__init__`` stored.
-    def _get_param_names(self):
-        names = BaseEstimator._get_param_names.__func__(type(self))
-        extra = sorted(
-            k
-            for k in vars(self)
-            if k not in names and not k.startswith("_") and not k.endswith("_")
-        )
-        return names + extra
-
-    def __repr__(self, N_CHAR_MAX=700):
-        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
 
     def _validate_params(self):
         super()._validate_params()
@@ -336,7 +191,7 @@ width) or (n_samples, height, width, 1)
         return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def _initialize(self, X, y=None):
-        self._random_state = self._resolve_seed()
+        self._random_state = resolve_seed(self.random_state)
         X, y = self._validate_data(X, y, reset=True)
         classes = getattr(self, "_partial_fit_classes", None)
         self._partial_fit_classes = None
@@ -355,14 +210,6 @@ width) or (n_samples, height, width, 1)
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
         return X, y
-
-    def _resolve_seed(self):
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         if X is None:
@@ -396,372 +243,31 @@ width) or (n_samples, height, width, 1)
         check_classification_targets(y)
         return y
 
-    @contextlib.contextmanager
-    def _seeded(self):
-        """Seed Keras' random generators, leaving Python's and NumPy's as found.
-
-        ``keras.utils.set_random_seed`` works on every backend; unlike scikeras,
-        no global determinism switch of TensorFlow is turned on (and left on).
-        """
-        if self._random_state is None:
-            yield
-            return
-        python_state, numpy_state = random.getstate(), np.random.get_state()
-        keras.utils.set_random_seed(self._random_state)
-        try:
-            yield
-        finally:
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)
-
     # -------------------------------------------------------------- network
-    def _check_model_param(self):
-        return self._keras_build_fn
-
     def _build_keras_model(self):
-        with self._seeded():
+        with seeded(self._random_state):
             model = self._keras_build_fn()
-        model.compile(**self._get_compile_kwargs())
-        return _with_fast_kernels(model)
+        model.compile(**compile_arguments(self))
+        return accelerate(model)
 
     def _keras_build_fn(self):
-        inputs = keras.Input(shape=(self.n_features_in_,), name="pixels")
-        with _dtype_policy(self.dtype_policy_):
-            x = keras.layers.Rescaling(1.0 / self.pixel_scale_, name="rescaling")(inputs)
-            x = self._build_hidden_layers(x)
-        outputs = keras.layers.Dense(
-            self.n_classes_, activation="softmax", name="class_probabilities",
-            dtype="float32",
-        )(x)
-        return keras.Model(inputs, outputs, name=type(self).__name__)
+        return build_network(
+            self._build_hidden_layers, n_features=self.n_features_in_,
+            n_classes=self.n_classes_, pixel_scale=self.pixel_scale_,
+            policy=self.dtype_policy_, name=type(self).__name__,
+        )
 
     def _build_hidden_layers(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    @property
-    def _is_image(self):
-        """False for a single row of pixels: flat features that no flip may permute."""
-        return self.image_shape_[0] > 1
+    def _get_compile_kwargs(self):
+        # scikeras compiles an uncompiled model with these.
+        return compile_arguments(self)
 
-    @property
-    def _augments(self):
-        return self._is_image and (
-            self.random_flip or self.random_translation > 0 or self.random_erasing > 0
-        )
-
-    def _augmented_images(self, x):
-        """Flat pixels -> (height, width, 1) images, augmented during training only."""
-        x = keras.layers.Reshape((*self.image_shape_, 1))(x)
-        if not self._augments:
-            return x
-        if self.random_flip:
-            x = keras.layers.RandomFlip("horizontal")(x)
-        if self.random_translation > 0:
-            # Whole-pixel shifts: bilinear interpolation would blur the
-            # training images only, unlike anything seen at test time.
-            x = keras.layers.RandomTranslation(
-                self.random_translation, self.random_translation,
-                fill_mode="constant", interpolation="nearest",
-            )(x)
-        if self.random_erasing > 0:
-            # A fixed probability: Keras draws it from [0, factor] for a scalar.
-            x = keras.layers.RandomErasing(
-                factor=(self.random_erasing, self.random_erasing), value_range=(0.0, 1.0)
-            )(x)
-        return x
-
-    def _activated(self, layer_class, x, *args, **kwargs):
-        """A Dense or Conv2D layer and its activation, batch-normalised if asked."""
-        if not self.batch_normalization:
-            return layer_class(*args, activation=self.activation, **kwargs)(x)
-        # The normalisation's shift replaces the layer's bias.
-        x = layer_class(*args, use_bias=False, **kwargs)(x)
-        # Momentum 0.9 (Keras: 0.99) lets the running statistics follow the
-        # weights; fit then recalibrates them (_recalibrate_batch_norm).
-        x = keras.layers.BatchNormalization(momentum=0.9)(x)
-        return keras.layers.Activation(self.activation)(x)
-
-    def _learning_rate(self, total_steps=None):
-        """The learning rate, or a schedule over ``total_steps`` (default: a fit's)."""
-        if self.lr_schedule == "constant":
-            return self.learning_rate
-        if total_steps is None:
-            total_steps = self.epochs * int(np.ceil(self._n_train_samples / self.batch_size))
-        return keras.optimizers.schedules.CosineDecay(
-            **_cosine_decay_arguments(self.lr_schedule, self.learning_rate, total_steps)
-        )
-
-    def _start_schedule(self, total_steps):
-        """Make the learning-rate schedule span this call's ``total_steps`` steps.
-
-        The schedule is Keras' own (saved models load anywhere); only its
-        arguments change, so the training function is rebuilt when they do.
-        """
-        if self.lr_schedule == "constant" or isinstance(
-            self.optimizer, keras.optimizers.Optimizer
-        ):
-            return
-        model = self.model_
-        optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)
-        start = int(keras.ops.convert_to_numpy(optimizer.iterations))
-        arguments = _cosine_decay_arguments(
-            self.lr_schedule, self.learning_rate, total_steps, start
-        )
-        # A private attribute of Keras' optimizers: probed before use.
-        schedule = getattr(optimizer, "_learning_rate", None)
-        if not isinstance(schedule, keras.optimizers.schedules.CosineDecay):
-            if start:
-                _warn_once(
-                    "This Keras version keeps the optimizer's learning-rate schedule "
-                    "where fmnist_estimators cannot find it: each warm-started fit "
-                    "and partial_fit call restarts the optimizer, losing Adam's moments."
-                )
-                model.compile(**self._get_compile_kwargs(total_steps))
-                _with_fast_kernels(model)
-            return
-        if all(getattr(schedule, k) == v for k, v in arguments.items()):
-            return
-        for key, value in arguments.items():
-            setattr(schedule, key, value)
-        # The schedule's numbers are constants of the compiled training step.
-        model.train_function = None
-        vars(model).pop("_fmnist_scanned_steps", None)
-
-    def _make_optimizer(self, total_steps=None):
-        params = self.get_params()
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = type(keras.optimizers.get(optimizer))
-        elif isinstance(optimizer, keras.optimizers.Optimizer):
-            # A fresh copy, so that refits and clones never share slot variables.
-            return type(optimizer).from_config(optimizer.get_config())
-        options = {"learning_rate": self._learning_rate(total_steps)}
-        if self.weight_decay:
-            options["weight_decay"] = self.weight_decay
-        routed = route_params(params, destination="optimizer", pass_filter=set())
-        return unflatten_params(items=optimizer, params={**options, **routed})
-
-    def _get_compile_kwargs(self, total_steps=None):
-        if self.label_smoothing:
-            loss = keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
-        else:
-            loss = keras.losses.SparseCategoricalCrossentropy()
-        return {
-            "optimizer": self._make_optimizer(total_steps),
-            "loss": loss,
-            "metrics": ["accuracy"],
-            "steps_per_execution": _STEPS_PER_EXECUTION,
-            # Routed ``compile__<name>`` parameters, e.g. compile__jit_compile=True.
-            **route_params(self.get_params(), destination="compile", pass_filter=set()),
-        }
-
-    # ------------------------------------------------------------- training
-    def _split_validation(self, X, y, sample_weight):
-        """Hold out ``validation_fraction`` of the data, stratified if possible."""
-        if not self.validation_fraction:
-            if self.early_stopping:
-                raise ValueError(
-                    "early_stopping=True needs validation data: set "
-                    "validation_fraction > 0."
-                )
-            return X, y, sample_weight, None
-        train, val = holdout_split(
-            y,
-            validation_fraction=self.validation_fraction,
-            random_state=self._random_state,
-        )
-        if not len(val):
-            return X, y, sample_weight, None
-        if sample_weight is None:
-            return X[train], y[train], None, (X[val], y[val])
-        validation = (X[val], y[val], sample_weight[val])
-        return X[train], y[train], sample_weight[train], validation
-
-    def _fit_keras_model(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-    ):
-        sample_weight = self._weighted_by_class(y, sample_weight)
-        X, y, sample_weight, validation_data = self._split_validation(
-            X, y, sample_weight
-        )
-        if self.label_smoothing:
-            # Label smoothing needs one-hot targets (categorical cross-entropy).
-            y = self._one_hot(y)
-            if validation_data is not None:
-                validation_data = (validation_data[0], self._one_hot(validation_data[1]),
-                                   *validation_data[2:])
-        # Recorded first, so an epoch is kept before any callback can stop fit.
-        history = _EpochRecorder()
-        callbacks = [history, *self._fit_callbacks, *(kwargs.pop("callbacks", None) or [])]
-        if self.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss",
-                    patience=self.n_iter_no_change,
-                    restore_best_weights=True,
-                )
-            )
-        fit_args = {
-            "shuffle": True,
-            "epochs": initial_epoch + epochs,
-            "initial_epoch": initial_epoch,
-            "verbose": self.verbose,
-            "callbacks": callbacks,
-            # fit__callbacks were merged into the callbacks above.
-            **{
-                name: value
-                for name, value in route_params(
-                    self.get_params(), destination="fit", pass_filter=set()
-                ).items()
-                if name != "callbacks"
-            },
-            **kwargs,
-        }
-        seed = self._random_state
-        data = fit_inputs(
-            X, y, sample_weight,
-            batch_size=fit_args.pop("batch_size", self.batch_size),
-            shuffle=fit_args.pop("shuffle"),
-            # A new order for each partial_fit call, reproducible from the seed.
-            seed=None if seed is None else seed + initial_epoch,
-        )
-        fit_args.update(validation_inputs(
-            validation_data,
-            batch_size=fit_args.pop("validation_batch_size", _PREDICT_BATCH_SIZE),
-        ))
-        fit_args.update(data)
-        steps_per_epoch = fit_args.get("steps_per_epoch") or int(
-            np.ceil(len(X) / self.batch_size)
-        )
-        self._start_schedule(epochs * steps_per_epoch)
-        try:
-            with (
-                self._seeded(),
-                _whole_executions(self.model_, fit_args.get("steps_per_epoch")),
-                scanned_training_steps(self.model_, fit_args) as fit_args,
-            ):
-                self.model_.fit(**fit_args)
-        except KeyboardInterrupt:
-            self._record_history(history, warm_start, initial_epoch)
-            self._after_interrupt(initial_epoch + epochs)
-            raise
-        self._record_history(history, warm_start, initial_epoch)
-        if history.diverged is not None:
-            del self.model_
-            epoch, loss = history.diverged
-            raise FloatingPointError(
-                f"Training diverged: the loss became {loss} in epoch {epoch}, so "
-                f"{type(self).__name__} was left unfitted. Lower learning_rate, or "
-                "check X for extreme values."
-            )
-        self._recalibrate_batch_norm(X)
-        self._score_validation(validation_data)
-
-    def _weighted_by_class(self, y, sample_weight):
-        """``sample_weight`` times the weight of each sample's class."""
-        if self.class_weight is None:
-            return sample_weight
-        if isinstance(self.class_weight, str):
-            weights = compute_class_weight(
-                self.class_weight, classes=np.unique(y), y=y
-            )
-            per_class = np.ones(self.n_classes_)
-            per_class[np.unique(y)] = weights
-        else:
-            unknown = [c for c in self.class_weight if c not in set(self.classes_)]
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {unknown} that are not among the "
-                    f"classes {self.classes_.tolist()}."
-                )
-            per_class = np.ones(self.n_classes_)
-            for label, weight in self.class_weight.items():
-                per_class[self.target_encoder_.transform([label])[0]] = weight
-        weights = per_class[np.asarray(y, dtype=int)].astype(keras.backend.floatx())
-        return weights if sample_weight is None else sample_weight * weights
-
-    def _score_validation(self, validation_data):
-        """Validation loss and accuracy of the returned network.
-
-        ``history_`` records each epoch's figures as measured during training,
-        before early stopping restores the best weights and before batch-norm
-        recalibration, which can change them a great deal after a short
-        training.
-        """
-        self.validation_loss_ = self.validation_score_ = None
-        if validation_data is None:
-            return
-        X_val, y_val, *weights = validation_data
-        scores = self.model_.evaluate(
-            X_val, y_val, sample_weight=weights[0] if weights else None,
-            batch_size=_PREDICT_BATCH_SIZE, verbose=0, return_dict=True,
-        )
-        self.validation_loss_ = float(scores["loss"])
-        self.validation_score_ = float(scores["accuracy"])
-
-    def _recalibrate_batch_norm(self, X):
-        """Set batch-norm statistics from the final weights on training images.
-
-        The running statistics average over the whole training, during which
-        the weights move; after a short training they lag far behind and
-        inference falls to chance. One forward pass in training mode over up
-        to ``_RECALIBRATION_SAMPLES`` training images, with momentum 0,
-        replaces them by the statistics of the trained network.
-        """
-        layers = [
-            layer for layer in self.model_.layers
-            if isinstance(layer, keras.layers.BatchNormalization)
-        ]
-        if not layers:
-            return
-        rng = check_random_state(self._random_state)
-        n = min(len(X), _RECALIBRATION_SAMPLES)
-        sample = np.asarray(X[np.sort(rng.choice(len(X), n, replace=False))],
-                            dtype=keras.backend.floatx())
-        momenta = [layer.momentum for layer in layers]
-        for layer in layers:
-            layer.momentum = 0.0
-        try:
-            with self._seeded():
-                self.model_(sample, training=True)
-        finally:
-            for layer, momentum in zip(layers, momenta):
-                layer.momentum = momentum
-
-    def _one_hot(self, y):
-        return np.eye(self.n_classes_, dtype=keras.backend.floatx())[y.astype(int)]
-
-    def _record_history(self, history, warm_start, initial_epoch):
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = defaultdict(list)
-        else:
-            self.history_ = defaultdict(list, self.history_)
-        for key, values in history.history.items():
-            if key != "loss" and not key.startswith("val_"):
-                with contextlib.suppress(ValueError):
-                    key = metric_name(key)
-            self.history_[key] += [float(v) for v in values]
-        self.history_ = dict(self.history_)
-        self.n_iter_ = len(self.history_.get("loss", []))
-
-    def _after_interrupt(self, planned_epochs):
-        """Keep what an interrupted ``fit`` learned, or nothing if it learned nothing."""
-        if not self.n_iter_:
-            del self.model_
-            warnings.warn(
-                f"{type(self).__name__}.fit was interrupted before the first epoch "
-                "ended; the estimator is unfitted.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return
-        warnings.warn(
-            f"{type(self).__name__}.fit was interrupted after {self.n_iter_} of "
-            f"{planned_epochs} epochs; the estimator is usable and holds the weights "
-            "reached when it was interrupted (history_ lists the finished epochs).",
-            UserWarning,
-            stacklevel=4,
-        )
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
+                         **kwargs):
+        _training.train(self, X, y, sample_weight, warm_start=warm_start, epochs=epochs,
+                        initial_epoch=initial_epoch, **kwargs)
 
     # ---------------------------------------------------------- persistence
     def __getstate__(self):
@@ -782,7 +288,7 @@ width) or (n_samples, height, width, 1)
         super().__setstate__(state)
         if hasattr(self, "model_"):
             # Unpickling rebuilt the network from its Keras configuration.
-            self.model_ = _with_fast_kernels(self.model_)
+            self.model_ = accelerate(self.model_)
 
     # ----------------------------------------------------------- inference
     def _predict_raw(self, X, **kwargs):
@@ -790,7 +296,7 @@ width) or (n_samples, height, width, 1)
         check_routed_sizes(self)
         X, _ = self._validate_data(X, reset=False)
         proba = self._predict_in_chunks(X)
-        if self.test_time_augmentation and self._is_image:
+        if self.test_time_augmentation and is_image(self.image_shape_):
             height, width = self.image_shape_
             flipped = X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
             proba = (proba + self._predict_in_chunks(flipped)) / 2
@@ -803,7 +309,7 @@ width) or (n_samples, height, width, 1)
         and ``predict_on_batch`` skips the dataset machinery of
         ``keras.Model.predict``.
         """
-        chunk = getattr(self, "predict__batch_size", _PREDICT_BATCH_SIZE)
+        chunk = getattr(self, "predict__batch_size", _training.PREDICT_BATCH_SIZE)
         floatx = keras.backend.floatx()
         proba = np.empty((len(X), self.n_classes_), dtype=floatx)
         for start in range(0, len(X), chunk):
@@ -843,6 +349,3 @@ width) or (n_samples, height, width, 1)
         """
         check_is_fitted(self, "model_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "model_")

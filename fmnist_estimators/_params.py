@@ -176,3 +176,25 @@ def check_routed_sizes(estimator):
     """Raise unless every routed size parameter (``predict__batch_size``...) is >= 1."""
     sizes = {name: value for name, value in vars(estimator).items() if name in _SIZES}
     validate_parameter_constraints(_SIZES, sizes, caller_name=type(estimator).__name__)
+
+
+def routed(params, destination):
+    """The ``destination__<name>`` parameters, as ``{name: value}``.
+
+    Parameters
+    ----------
+    params : dict
+        An estimator's parameters.
+    destination : str
+        A routing prefix, such as "optimizer" or "fit".
+
+    Returns
+    -------
+    routed : dict
+        The matching parameters with the prefix removed.
+    """
+    prefix = destination + "__"
+    return {
+        name[len(prefix):]: value for name, value in params.items()
+        if name.startswith(prefix)
+    }
