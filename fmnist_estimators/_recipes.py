@@ -1,6 +1,6 @@
 """Named, documented estimator configurations."""
 
-import importlib
+from ._registry import FAMILIES
 
 # The seed notebook's training settings, pinned so that the seed recipes stay
 # exact whatever the estimators' defaults become.
@@ -39,16 +39,16 @@ _DEEP_CNN = {
     "lr_schedule": "one-cycle", "learning_rate": 3e-3, "test_time_augmentation": True,
 }
 
-# name -> (estimator class name, parameters, one-line description)
+# name -> (network family, parameters, one-line description)
 _RECIPES = {
     "seed-ann": (
-        "ANNClassifier",
+        "ann",
         {**_SEED_TRAINING, "hidden_layer_sizes": (128, 64), "activation": "relu"},
         "The study's dense network exactly: Dense(128)-Dense(64), Adam 1e-3, "
         "batch 128, 12 epochs, 10% validation hold-out.",
     ),
     "seed-cnn": (
-        "CNNClassifier",
+        "cnn",
         _SEED_CNN,
         "The study's small CNN: Conv(32)-Pool-Conv(64)-Pool-Dense(64), "
         "Adam 1e-3, batch 128, 12 epochs, 10% validation hold-out; in mixed "
@@ -56,7 +56,7 @@ _RECIPES = {
         "(dtype_policy='auto').",
     ),
     "fast-cnn": (
-        "CNNClassifier",
+        "cnn",
         {**_SEED_CNN, "batch_size": 256, "learning_rate": 4e-3,
          "lr_schedule": "one-cycle", "epochs": 5, "validation_fraction": 0.0},
         "The seed CNN trained for time to accuracy: batch 256 with a one-cycle "
@@ -64,7 +64,7 @@ _RECIPES = {
         "with TensorFlow on CPUs with bfloat16 instructions (dtype_policy='auto').",
     ),
     "best-cnn": (
-        "CNNClassifier",
+        "cnn",
         {**_DEEP_CNN, "dropout": 0.25, "random_erasing": 0.25, "weight_decay": 0.05,
          "epochs": 30, "validation_fraction": 0.0},
         "The most accurate recipe for a CPU (14-21 minutes on 2 cores): two "
@@ -74,7 +74,7 @@ _RECIPES = {
         "test-time augmentation.",
     ),
     "wide-cnn": (
-        "CNNClassifier",
+        "cnn",
         {**_DEEP_CNN, "dropout": 0.4, "random_erasing": 0.5, "weight_decay": 0.0,
          "filters": (64, 128, 256), "padding": "same", "epochs": 60,
          "validation_fraction": 0.1, "dtype_policy": "mixed_bfloat16"},
@@ -83,8 +83,8 @@ _RECIPES = {
         "with a 10% hold-out, in mixed bfloat16 (about a minute on one H200; "
         "hours, by estimate, on a 2-core CPU).",
     ),
-    "ann": ("ANNClassifier", {}, "ANNClassifier's defaults."),
-    "cnn": ("CNNClassifier", {}, "CNNClassifier's defaults."),
+    "ann": ("ann", {}, "ANNClassifier's defaults."),
+    "cnn": ("cnn", {}, "CNNClassifier's defaults."),
 }
 
 
@@ -133,6 +133,5 @@ def make_recipe(name, **params):
         raise ValueError(
             f"Unknown recipe {name!r}; available recipes: {', '.join(_RECIPES)}."
         )
-    class_name, recipe_params, _ = _RECIPES[name]
-    estimator_class = getattr(importlib.import_module("fmnist_estimators"), class_name)
-    return estimator_class(**{**recipe_params, **params})
+    family, recipe_params, _ = _RECIPES[name]
+    return FAMILIES[family].estimator_class()(**{**recipe_params, **params})

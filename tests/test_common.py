@@ -2,14 +2,16 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fmnist_estimators import ANNClassifier, CNNClassifier, ImageReshaper
+from fmnist_estimators import ImageReshaper
+from fmnist_estimators._registry import FAMILIES
 
 # Small, fast settings: the checks fit dozens of times on tiny data.
 _FAST = {"epochs": 3, "batch_size": 16, "random_state": 0, "learning_rate": 0.01}
 
+# Every network family of the registry, with its own small settings.
 ESTIMATORS = [
-    ANNClassifier(hidden_layer_sizes=(16,), **_FAST),
-    CNNClassifier(filters=(4,), dense_units=(8,), **_FAST),
+    *(family.estimator_class()(**family.check_params, **_FAST)
+      for family in FAMILIES.values()),
     ImageReshaper(),
     ImageReshaper(output="flat", scale=255.0),
 ]
@@ -46,8 +48,7 @@ _CLASSIFIER_FAILURES = {
     ),
 }
 EXPECTED_FAILED_CHECKS = {
-    "ANNClassifier": _CLASSIFIER_FAILURES,
-    "CNNClassifier": _CLASSIFIER_FAILURES,
+    family.estimator: _CLASSIFIER_FAILURES for family in FAMILIES.values()
 }
 
 
