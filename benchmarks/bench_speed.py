@@ -122,10 +122,11 @@ def run_seed_keras(kind, epochs, data, tuned=False):
         X_train, X_val, X_test = (x[..., None] for x in (X_train, X_val, X_test))
     model = seed_network(kind)
     if tuned:
-        from fmnist_estimators._base import _PREDICT_BATCH_SIZE, _STEPS_PER_EXECUTION
-        from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
+        from fmnist_estimators._backend import fit_inputs, validation_inputs
+        from fmnist_estimators._optimization import STEPS_PER_EXECUTION
+        from fmnist_estimators._training import PREDICT_BATCH_SIZE as _PREDICT_BATCH_SIZE
 
-        steps_per_execution = _STEPS_PER_EXECUTION
+        steps_per_execution = STEPS_PER_EXECUTION
         fit_data = {
             **fit_inputs(X_train, y_train, batch_size=128, seed=0),
             **validation_inputs((X_val, y_val), batch_size=_PREDICT_BATCH_SIZE),
