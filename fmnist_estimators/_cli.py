@@ -114,6 +114,7 @@ def _input_errors(args):
             f"{n_train // _N_CLASSES}, got {cv_folds}: --n-train {n_train} has "
             f"{n_train // _N_CLASSES} images of each class to spread over the folds"
         )
+    yield from _storage_errors(args)
     if args.data_home is not None:
         data_home = Path(args.data_home).expanduser()
         blocker = _file_in_the_way(data_home)
@@ -134,6 +135,49 @@ def _input_errors(args):
             f"--output '{output}' already exists; choose another folder, or pass "
             f"--overwrite to replace it once the new {finished} has finished"
         )
+
+
+def _storage_flags(args):
+    """(--storage, --study-name, --resume) of the command: the flag names and values."""
+    prefix = "" if args.command == "tune" else "tune-"
+    names = [f"{prefix}storage", f"{prefix}study-name", f"{prefix}resume"]
+    return [(f"--{name}", getattr(args, name.replace("-", "_"), None)) for name in names]
+
+
+def _storage_errors(args):
+    (storage_flag, storage), (name_flag, name), (resume_flag, resume) = _storage_flags(args)
+    if storage is None:
+        if name is not None or resume:
+            yield (f"{name_flag} and {resume_flag} name a study in {storage_flag}, "
+                   "which is not given")
+    elif args.command == "tune" and args.search != "optuna":
+        yield f"--storage keeps an Optuna study; it needs --search optuna, not {args.search}"
+    elif args.command == "study" and (args.tune_trials == 0
+                                      or "cnn" not in (args.models or ["cnn"])):
+        yield ("--tune-storage keeps the study of the Optuna step, which --tune-trials 0 or "
+               "--models without cnn skips")
+
+
+def _open_storage(args):
+    """The Optuna storage and study name the options give, or why they cannot be used."""
+    (_, url), (_, name), (resume_flag, resume) = _storage_flags(args)
+    if url is None:
+        return None, None, None
+    name = name or (f"fmnist-tune-{args.model}" if args.command == "tune"
+                    else "fmnist-study-tuned-cnn")
+    try:
+        from .model_selection._optuna import _import_optuna, _where, optuna_storage
+
+        storage = optuna_storage(url)
+        optuna = _import_optuna()
+    except (ImportError, ValueError, ConnectionError) as error:
+        return None, None, str(error)
+    if not resume and name in optuna.study.get_all_study_names(storage):
+        return None, None, (
+            f"study {name!r} already exists in {_where(storage)}; pass {resume_flag} to "
+            "continue it, or choose another study name"
+        )
+    return storage, name, None
 
 
 def _interrupt(signum, frame):
@@ -178,6 +222,19 @@ def build_parser():
     )
     study.add_argument(
         "--tune-epochs", type=_positive_int, help="epochs of a full Optuna trial (default 3)"
+    )
+    study.add_argument(
+        "--tune-storage", metavar="URL",
+        help="keep the Optuna step's study in this database, e.g. sqlite:///tune.db, so "
+        "that it can be resumed or shared (see 'tune --storage')",
+    )
+    study.add_argument(
+        "--tune-study-name",
+        help="name of that study in --tune-storage (default: fmnist-study-tuned-cnn)",
+    )
+    study.add_argument(
+        "--tune-resume", action="store_true",
+        help="continue the study --tune-study-name if --tune-storage has it",
     )
     study.add_argument(
         "--cv-folds", type=_non_negative_int,
@@ -242,6 +299,18 @@ def build_parser():
                       help="replace --output if it exists (once the search has finished)")
     tune.add_argument("--data-home", help="folder where Fashion-MNIST is cached, or "
                       "downloaded to if Debian's copy is missing; created only for a download")
+    tune.add_argument(
+        "--storage", metavar="URL",
+        help="keep the Optuna study in this database, e.g. sqlite:///tune.db or "
+        "postgresql://user:password@host/database, so that a stopped search can be "
+        "resumed and workers given the same --storage and --study-name share it; "
+        "--n-trials is then the study's total (--search optuna only)",
+    )
+    tune.add_argument("--study-name",
+                      help="name of the study in --storage (default: fmnist-tune-<model>)")
+    tune.add_argument("--resume", action="store_true",
+                      help="continue the study --study-name if --storage has it, keeping its "
+                      "finished trials (without it, an existing study is an error)")
     return parser
 
 
@@ -289,6 +358,10 @@ def main(argv=None):
         previous_handler = signal.signal(signal.SIGINT, _interrupt)
     started = False  # once started, the runner reports an interruption itself
     try:
+        storage, study_name, error = _open_storage(args)
+        if error:
+            print(f"fmnist-estimators {args.command}: error: {error}", file=sys.stderr)
+            return 2
         import matplotlib
 
         matplotlib.use("Agg")
@@ -298,7 +371,8 @@ def main(argv=None):
             started = True
             run_study(
                 _study_config(args), args.output, overwrite=args.overwrite,
-                data_home=args.data_home, log=log,
+                data_home=args.data_home, log=log, tune_storage=storage,
+                tune_study_name=study_name, tune_load_if_exists=args.tune_resume,
             )
         else:
             from .study._tune import run_tune
@@ -310,8 +384,17 @@ def main(argv=None):
                 epochs=args.epochs, n_trials=args.n_trials, n_train=args.n_train,
                 random_state=args.random_state, output=args.output,
                 overwrite=args.overwrite, data_home=args.data_home, log=log,
+                storage=storage, study_name=study_name, load_if_exists=args.resume,
             )
     except FileExistsError as error:  # --output created since the check above
+        print(f"fmnist-estimators {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        # A study created for another search (found once the data is loaded).
+        from .model_selection._optuna import StudyConflictError
+
+        if not isinstance(error, StudyConflictError):
+            raise
         print(f"fmnist-estimators {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -322,8 +322,12 @@ def _cross_validate(config, X, y, log):
     return cross_validation_report(results)
 
 
-def _optuna_search(config, X, y, log):
-    """Optuna over the CNN's space on the validation hold-out; None without optuna."""
+def _optuna_search(config, X, y, log, **storage):
+    """Optuna over the CNN's space on the validation hold-out; None without optuna.
+
+    ``storage`` holds the ``storage``, ``study_name`` and ``load_if_exists``
+    of :func:`~fmnist_estimators.model_selection.tune_with_optuna`.
+    """
     from ..model_selection import cnn_search_space, optuna_results_table, tune_with_optuna
 
     try:
@@ -347,7 +351,7 @@ def _optuna_search(config, X, y, log):
     study = tune_with_optuna(
         base, cnn_search_space, X, y, n_trials=config.tune_trials,
         validation_fraction=config.validation_fraction,
-        random_state=config.random_state, callbacks=[report],
+        random_state=config.random_state, callbacks=[report], **storage,
     )
     table = optuna_results_table(study)
     table["trial"] += 1  # numbered from 1, as in the progress lines above
@@ -403,7 +407,7 @@ def _save_models(estimator, stem, staging, X_check):
 
 
 def run_study(config=None, output="study-output", *, overwrite=False, data_home=None,
-              log=print):
+              log=print, tune_storage=None, tune_study_name=None, tune_load_if_exists=False):
     """Run the ANN-vs-CNN study and write its report.
 
     Both models get the same training images, the same validation hold-out and
@@ -424,6 +428,14 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         Passed to :func:`~fmnist_estimators.datasets.fetch_fashion_mnist`.
     log : callable, default=print
         Receives the progress lines.
+    tune_storage : str or optuna.storages.BaseStorage, default=None
+        Keep the Optuna step's study in this database (e.g.
+        ``sqlite:///tune.db``), so that an interrupted study resumes its
+        search and several runs can share it; in memory by default.
+    tune_study_name : str, default=None
+        Name of that study in ``tune_storage``.
+    tune_load_if_exists : bool, default=False
+        Continue the study ``tune_study_name`` if ``tune_storage`` has it.
 
     Returns
     -------
@@ -488,7 +500,10 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 f"Optuna search of the CNN ({config.tune_trials} trials, up to "
                 f"{config.tune_epochs} epoch(s) each, pruned per epoch)"
             )
-            study, optuna_table = _optuna_search(config, X, y, log)
+            study, optuna_table = _optuna_search(
+                config, X, y, log, storage=tune_storage, study_name=tune_study_name,
+                load_if_exists=tune_load_if_exists,
+            )
             steps.done()
             steps.start(
                 f"Training the tuned CNN (up to {config.epochs} epochs, stopped on the "

@@ -19,6 +19,7 @@ from ..model_selection import (
     search_results_table,
     tune_with_optuna,
 )
+from ..model_selection._optuna import StudyConflictError, _where
 from ._report import _CSS, _image_tag, _table
 from ._runner import (
     _prepare_output,
@@ -34,7 +35,8 @@ SEARCHES = ("grid", "halving", "optuna")
 
 def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
              n_train=None, validation_fraction=0.1, random_state=0,
-             output="tune-output", overwrite=False, data_home=None, log=print):
+             output="tune-output", overwrite=False, data_home=None, log=print,
+             storage=None, study_name=None, load_if_exists=False):
     """Tune the ANN or the CNN on the training set and write a report.
 
     Every search scores candidates on the same validation hold-out of the
@@ -54,7 +56,8 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
     epochs : int, default=3
         Epochs per candidate (the largest resource for halving).
     n_trials : int, default=10
-        Trials of the Optuna search.
+        Finished trials of the Optuna search, in all: those kept in
+        ``storage`` from an earlier run or run by other workers count.
     n_train : int, default=None
         Stratified subset of the training set; None uses all of it.
     validation_fraction : float, default=0.1
@@ -69,6 +72,13 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
         Where Fashion-MNIST is cached.
     log : callable, default=print
         Receives the progress lines.
+    storage : str or optuna.storages.BaseStorage, default=None
+        Keep the Optuna study in this database (e.g. ``sqlite:///tune.db``);
+        see :func:`~fmnist_estimators.model_selection.tune_with_optuna`.
+    study_name : str, default=None
+        Name of the study in ``storage``.
+    load_if_exists : bool, default=False
+        Continue the study ``study_name`` if ``storage`` has it.
 
     Returns
     -------
@@ -77,6 +87,8 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
     """
     if model not in ("ann", "cnn") or search not in SEARCHES:
         raise ValueError(f"model must be 'ann' or 'cnn' and search one of {SEARCHES}.")
+    if storage is not None and search != "optuna":
+        raise ValueError("A storage keeps an Optuna study: it needs search='optuna'.")
     grid = grid or {"learning_rate": [1e-3, 5e-4], "batch_size": [64, 128]}
     output, staging = _prepare_output(output, overwrite)
     try:
@@ -89,17 +101,31 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
         start = time.perf_counter()
         figure = None
         if search == "optuna":
+            if storage is not None:
+                log(f"Optuna study {study_name!r} in {_where(storage)}")
+
+            def report(study, trial):
+                if not trial.user_attrs.get("surplus"):
+                    finished = sum(t.state.name in ("COMPLETE", "PRUNED")
+                                   for t in study.get_trials(deepcopy=False))
+                    log(f"    trial {trial.number + 1}: {trial.state.name.lower()} "
+                        f"({finished}/{n_trials} finished in the study)")
+
             study = tune_with_optuna(
                 base, cnn_search_space if model == "cnn" else ann_search_space, X, y,
                 n_trials=n_trials, validation_fraction=validation_fraction,
-                random_state=random_state,
-                callbacks=[lambda study, trial: log(
-                    f"    trial {trial.number + 1}/{n_trials}: {trial.state.name.lower()}")],
+                random_state=random_state, callbacks=[report],
+                storage=storage, study_name=study_name, load_if_exists=load_if_exists,
             )
             table = optuna_results_table(study)
             table["trial"] += 1  # numbered from 1, as in the progress lines
             best = {"params": study.best_trial.user_attrs["params"],
                     "validation_accuracy": study.best_value}
+            if storage is not None:
+                best["optuna_study"] = {
+                    "name": study.study_name, "storage": _where(storage),
+                    "n_finished_trials": int(table["state"].isin(["complete", "pruned"]).sum()),
+                }
         else:
             cv = [holdout_split(y, validation_fraction=validation_fraction,
                                 random_state=random_state)]
@@ -149,7 +175,12 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
         write_text(staging / "report.html", "\n".join(parts))
     except BaseException as error:
         reason = "was interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log(f"\nThe search {reason}. No report was written. {_what_was_kept(staging, output)}")
+        kept = _what_was_kept(staging, output)
+        if storage is not None and search == "optuna" and not isinstance(
+                error, (StudyConflictError, ConnectionError, ImportError)):
+            kept += (f" Finished trials stay in Optuna study {study_name!r} "
+                     f"({_where(storage)}); rerun with --resume to continue it.")
+        log(f"\nThe search {reason}. No report was written. {kept}")
         raise
     _publish(staging, output)
     log(table.head(10).to_string())
