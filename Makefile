@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian ships the original Fashion-MNIST files (without them the library
-# downloads the data on first use) and the Chromium that checks the report.
+# downloads the data on first use), the Chromium that checks the report and
+# the PostgreSQL server that tests/test_optuna_storage.py starts.
 system-packages:
 	@missing=""; \
 	[ -d $(DATASET_DIR) ] || missing="$$missing dataset-fashion-mnist"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq $$missing; \
