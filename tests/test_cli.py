@@ -269,7 +269,7 @@ def test_files_of_a_stopped_run_are_kept_and_named(tmp_path):
 @needs_system_copy
 def test_ctrl_c_during_the_optuna_step_prints_one_line_and_no_traceback(tmp_path):
     args = ["study", "--models", "cnn", "--n-train", "91", "--n-test", "10", "--epochs", "1",
-            "--grid-epochs", "0", "--tune-trials", "4", "--tune-epochs", "2",
+            "--grid-epochs", "0", "--tune-trials", "4", "--tune-epochs", "2", "--seeds", "1",
             "--output", "out", "--data-home", "missing"]
     with open(tmp_path / "stderr", "w") as stderr:
         process = subprocess.Popen(

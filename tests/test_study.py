@@ -1,5 +1,6 @@
 """The study command end to end on a small real subset, report checked in Chromium."""
 
+import html
 import json
 import shutil
 import stat
@@ -12,12 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fmnist_estimators.study import StudyConfig, run_study
-from fmnist_estimators._cli import main
+from fmnist_estimators.study import PRESETS, StudyConfig, run_study
+from fmnist_estimators._cli import _study_config, build_parser, main
 from fmnist_estimators._precision import resolve_dtype_policy
 from fmnist_estimators.datasets import fetch_fashion_mnist
-from fmnist_estimators.metrics import compare_models, mcnemar_test
-from fmnist_estimators.study._analysis import claim_sentence, grid_choice
+from fmnist_estimators.metrics import (
+    combine_comparisons,
+    compare_models,
+    format_p_value,
+    mcnemar_test,
+)
+from fmnist_estimators.study._analysis import claim_sentence, grid_choice, validation_figures
 from fmnist_estimators.study._runner import _subset
 
 TINY = StudyConfig(
@@ -44,7 +50,8 @@ def study(tmp_path_factory):
 def test_every_output_is_written(study):
     output, _, _ = study
     expected = {
-        "report.html", "metrics.json", "comparison.csv", "paired_tests.csv", "per_class.csv",
+        "report.html", "metrics.json", "comparison.csv", "seeds.csv", "paired_tests.csv",
+        "per_class.csv",
         "grid_results.csv", "optuna_trials.csv", "cross_validation.csv", *FIGURES,
         *(f"classification_report_{m}.csv" for m in MODELS),
         *(f"{m}.{ext}" for m in MODELS for ext in ("joblib", "keras")),
@@ -82,6 +89,13 @@ def test_metrics_json(study, target_names):
         assert sum(model["reliability"]["count"]) == 400
         assert model["latency_s"] > 0 and model["predict_time_s"] > 0
         assert model["settings"]["weights"] == model["n_params"]
+        # One seed: its figures are the model's, with no spread over seeds.
+        [seed] = model["seeds"]
+        assert seed["random_state"] == 0 and seed["test_accuracy"] == model["test_accuracy"]
+        assert seed["test_accuracy_ci"] == model["test_accuracy_ci"]
+        assert model["test_accuracy_std"] is None
+    assert on_disk["seeds"]["n_seeds"] == 1 and on_disk["seeds"]["random_states"] == [0]
+    assert on_disk["comparison"]["n_seeds"] == 1
     assert metrics["models"]["CNN"]["n_params"] == 121_930
     # Searched at 1 epoch, the tuned CNN is trained with early stopping, the others not.
     assert on_disk["models"]["Tuned CNN"]["settings"]["early_stopping"] is True
@@ -108,15 +122,49 @@ def test_paired_tests_match_the_saved_models(study):
         ("ANN", "CNN"), ("ANN", "Tuned CNN"), ("CNN", "Tuned CNN")
     ]
     for pair in pairs:
+        [seed] = pair["per_seed"]
         result = mcnemar_test(y_test, y_pred[pair["model_a"]], y_pred[pair["model_b"]])
-        assert (pair["only_a_correct"], pair["only_b_correct"]) == (result.b, result.c)
-        assert pair["mcnemar_p_value"] == pytest.approx(result.p_value)
-        assert pair["mcnemar_p_value"] <= pair["holm_p_value"] <= 1
-        low, high = pair["accuracy_difference_ci"]
-        assert low <= pair["accuracy_difference"] <= high
+        assert (seed["only_a_correct"], seed["only_b_correct"]) == (result.b, result.c)
+        assert seed["mcnemar_p_value"] == pytest.approx(result.p_value)
+        assert seed["mcnemar_p_value"] <= seed["holm_p_value"] <= 1
+        low, high = seed["accuracy_difference_ci"]
+        assert low <= seed["accuracy_difference"] <= high
         # The verdict follows the Holm-adjusted test, not the sign of the difference.
-        assert pair["significant"] == (pair["holm_p_value"] < 0.05)
+        assert pair["significant"] == seed["significant"] == (seed["holm_p_value"] < 0.05)
         assert ("more accurate than" in pair["verdict"]) == pair["significant"]
+
+
+def test_validation_figures_describe_the_returned_model(study):
+    """The returned network's validation accuracy is validation_score_, not history's."""
+    output, metrics, _ = study
+    text = (output / "report.html").read_text()
+    assert "validation accuracy, best epoch (during training)" in text
+    assert "validation accuracy, returned model" in text
+    for key in MODELS:
+        estimator = joblib.load(output / f"{key}.joblib")
+        model = metrics["models"][LABELS[key]]
+        assert model["val_accuracy_returned"] == estimator.validation_score_
+        assert model["val_loss_returned"] == estimator.validation_loss_
+        history = estimator.history_["val_accuracy"]
+        assert model["val_accuracy_best_epoch"] == max(history)
+        assert model["best_epoch"] == int(np.argmax(history)) + 1
+
+
+class _Fitted:
+    """What validation_figures reads from a fitted estimator."""
+
+    def __init__(self, history, score, loss):
+        self.history_, self.validation_score_, self.validation_loss_ = history, score, loss
+
+
+def test_validation_figures_keep_the_best_epoch_and_the_returned_model_apart():
+    # A short training whose batch-norm recalibration changed the network:
+    # the epochs measured 0.287 at best, the returned network 0.741.
+    figures = validation_figures(_Fitted({"val_accuracy": [0.21, 0.287, 0.25]}, 0.741, 0.8))
+    assert figures == {"val_accuracy_best_epoch": 0.287, "best_epoch": 2,
+                       "val_accuracy_returned": 0.741, "val_loss_returned": 0.8}
+    # Without a hold-out there is nothing to report, and nothing is made up.
+    assert set(validation_figures(_Fitted({"loss": [1.0]}, None, None)).values()) == {None}
 
 
 def test_claim_follows_the_test(study):
@@ -133,12 +181,18 @@ def test_claim_follows_the_test(study):
     assert "confirmed" not in text and "Best on the test set" not in text
 
 
-def _constructed_comparison(tuned_right, seed_right, n=2000):
-    """Two models on n images: how many each gets right, with the errors apart."""
-    y_true = np.zeros(n, dtype=int)
-    tuned = np.where(np.arange(n) < tuned_right, 0, 1)
-    seed = np.where(np.arange(n)[::-1] < seed_right, 0, 1)
-    return compare_models(y_true, {"CNN": seed, "Tuned CNN": tuned})
+def _constructed_comparison(*right, n=2000):
+    """Two models on n images at each seed: ``(tuned_right, seed_right)`` per seed.
+
+    Each gets that many images right, with the errors apart.
+    """
+    comparisons = []
+    for tuned_right, seed_right in zip(right[::2], right[1::2]):
+        y_true = np.zeros(n, dtype=int)
+        tuned = np.where(np.arange(n) < tuned_right, 0, 1)
+        seed = np.where(np.arange(n)[::-1] < seed_right, 0, 1)
+        comparisons.append(compare_models(y_true, {"CNN": seed, "Tuned CNN": tuned}))
+    return combine_comparisons(comparisons)
 
 
 SEED_SETTINGS = {
@@ -158,6 +212,27 @@ def test_claim_sentence_on_constructed_predictions(tuned_right, seed_right, stat
     assert claim["status"] == status
     assert f"is {status} by this run at the 5% level" in claim["sentence"]
     assert claim["differences"] == [] and "like-for-like" not in claim["sentence"]
+
+
+@pytest.mark.parametrize("right, status", [
+    ((1900, 1800, 1900, 1800, 1900, 1800), "supported"),
+    ((1900, 1800, 1900, 1800, 1850, 1845), "not supported"),  # significant at 2 of 3
+    ((1800, 1900, 1800, 1900), "contradicted"),
+])
+def test_claim_sentence_over_seeds(right, status):
+    comparison = _constructed_comparison(*right)
+    runs = [{"epochs_trained": e, "returned_epoch": r} for e, r in [(7, 4), (9, 6), (8, 5)]]
+    tuned = {**SEED_SETTINGS, "early_stopping": True, "patience": 3}
+    claim = claim_sentence(comparison, "Tuned CNN", "CNN", tuned, SEED_SETTINGS,
+                           tuned_runs=runs[:comparison.n_seeds])
+    assert claim["status"] == status
+    n = comparison.n_seeds
+    assert f"is {status} by this run's {n} seeds at the 5% level" in claim["sentence"]
+    assert len(claim["per_seed"]) == n and claim["mcnemar_p_value"] is None
+    assert ("not significant at every seed" in claim["sentence"]) == (status == "not supported")
+    if n == 3:
+        assert "it ran 7, 9 and 8 of up to 12 epochs with its 3 seeds and kept the weights " \
+            "of epochs 4, 6 and 5" in claim["sentence"]
 
 
 def test_claim_sentence_says_when_the_tuned_cnn_is_larger():
@@ -379,3 +454,103 @@ def test_tune_command(tmp_path, search):
     if search == "optuna":
         assert sorted(table["trial"]) == [1, 2]  # as the progress lines number them
     assert (output / "search_heatmap.png").exists() == (search == "grid")
+
+
+# ------------------------------------------------------------------- seeds
+TWO_SEEDS = StudyConfig(
+    n_train=600, n_test=300, epochs=1, grid_epochs=0, tune_trials=1, tune_epochs=1, seeds=2,
+)
+
+
+@pytest.fixture(scope="module")
+def two_seeds(tmp_path_factory):
+    output = tmp_path_factory.mktemp("seeds") / "out"
+    metrics = run_study(TWO_SEEDS, output, log=lambda line: None)
+    return output, metrics
+
+
+def test_presets_seeds_and_the_seeds_option():
+    assert PRESETS["seed"].seeds == 3 and PRESETS["quick"].seeds == 1
+    parser = build_parser()
+    assert _study_config(parser.parse_args(["study", "--preset", "quick"])).seeds == 1
+    config = _study_config(parser.parse_args(["study", "--preset", "quick", "--seeds", "2"]))
+    assert config.seeds == 2 and config.n_train == PRESETS["quick"].n_train
+    with pytest.raises(SystemExit):
+        parser.parse_args(["study", "--seeds", "0"])
+    with pytest.raises(ValueError, match="seeds must be a positive integer"):
+        run_study(StudyConfig(seeds=0), "unused", log=lambda line: None)
+
+
+def test_two_seeds_write_per_seed_values(two_seeds):
+    output, metrics = two_seeds
+    on_disk = json.loads((output / "metrics.json").read_text())
+    assert on_disk["seeds"]["random_states"] == [0, 1]
+    assert "significant at every seed" in on_disk["seeds"]["rule"]
+    for label in ("ANN", "CNN", "Tuned CNN"):
+        model = on_disk["models"][label]
+        seeds = model["seeds"]
+        assert [s["random_state"] for s in seeds] == [0, 1]
+        for metric in ("test_accuracy", "test_macro_f1", "test_loss"):
+            values = [s[metric] for s in seeds]
+            assert model[metric] == pytest.approx(np.mean(values))
+            assert model[f"{metric}_std"] == pytest.approx(np.std(values, ddof=1))
+            assert model[f"{metric}_ci"] is None  # an interval belongs to one seed's model
+            for s in seeds:
+                low, high = s[f"{metric}_ci"]
+                assert low < s[metric] < high
+        assert seeds[0]["estimator_file"] != seeds[1]["estimator_file"]
+        assert all(s["reload_identical"] for s in seeds)
+    # Different seeds train different networks.
+    ann = on_disk["models"]["ANN"]["seeds"]
+    assert ann[0]["test_loss"] != ann[1]["test_loss"]
+    table = pd.read_csv(output / "seeds.csv")
+    assert len(table) == 6 and sorted(set(table["random_state"])) == [0, 1]
+    assert len(pd.read_csv(output / "paired_tests.csv")) == 6  # 3 pairs x 2 seeds
+    assert (output / "cnn-seed1.joblib").exists() and (output / "tuned-cnn-seed1.keras").exists()
+
+
+def test_two_seeds_per_seed_tests_are_each_seeds_models(two_seeds):
+    """Each seed's McNemar counts, recomputed from that seed's saved models."""
+    output, metrics = two_seeds
+    test = fetch_fashion_mnist(subset="test")
+    X_test, y_test = _subset(test.images, test.target, TWO_SEEDS.n_test, TWO_SEEDS.random_state)
+    stems = {0: "{}", 1: "{}-seed1"}
+    for pair in metrics["comparison"]["pairs"]:
+        keys = [next(k for k, v in LABELS.items() if v == pair[side])
+                for side in ("model_a", "model_b")]
+        for seed in pair["per_seed"]:
+            a, b = (joblib.load(output / f"{stems[seed['random_state']].format(k)}.joblib")
+                    .predict(X_test) for k in keys)
+            result = mcnemar_test(y_test, a, b)
+            assert (seed["only_a_correct"], seed["only_b_correct"]) == (result.b, result.c)
+
+
+def test_two_seeds_verdicts_follow_the_rule(two_seeds):
+    output, metrics = two_seeds
+    text = (output / "report.html").read_text()
+    for pair in metrics["comparison"]["pairs"]:
+        seeds = pair["per_seed"]
+        winners = {s["winner"] for s in seeds}
+        every = all(s["significant"] for s in seeds) and len(winners) == 1
+        assert pair["significant"] == every
+        assert pair["winner"] == (winners.pop() if every else None)
+        verdict = pair["verdict"]
+        if every:
+            assert "more accurate than" in verdict and "at every one of the 2 seeds" in verdict
+        else:
+            assert verdict.startswith("No significant difference between")
+        # Each seed's Holm-adjusted p-value is shown, as the report formats it.
+        for s in seeds:
+            assert format_p_value(s["holm_p_value"]) in verdict
+        assert html.escape(verdict) in text
+    claim = metrics["claim"]
+    pair = next(p for p in metrics["comparison"]["pairs"]
+                if {p["model_a"], p["model_b"]} == {"CNN", "Tuned CNN"})
+    expected = ("not supported" if not pair["significant"]
+                else "supported" if pair["winner"] == "Tuned CNN" else "contradicted")
+    assert claim["status"] == expected and "2 seeds" in claim["sentence"]
+    assert "mean &plusmn; std" in text and "random_state 0, 1" in text
+    assert html.escape(metrics["seeds"]["rule"]) in text
+    for entry in metrics["models"]["CNN"]["seeds"]:
+        low, high = entry["test_accuracy_ci"]
+        assert f"{entry['test_accuracy']:.4f} [{low:.4f}, {high:.4f}]" in text

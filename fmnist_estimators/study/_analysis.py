@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..metrics import most_confused_pairs
+from ..metrics import format_p_value, most_confused_pairs
 from ..metrics._comparison import p_equals
 
 LATENCY_CALLS = 20
@@ -77,15 +77,25 @@ def training_settings(estimator):
     }
 
 
-def validation_figures(estimator, settings):
-    """Validation accuracy of the best epoch and of the model ``fit`` returned."""
-    accuracy = estimator.history_.get("val_accuracy") or [np.nan]
-    best = int(np.nanargmax(accuracy)) if np.any(np.isfinite(accuracy)) else 0
-    returned = settings["returned_epoch"] - 1
+def validation_figures(estimator):
+    """Validation accuracy of the best epoch and of the network ``fit`` returned.
+
+    The best epoch's figure is from ``history_``, measured during training.
+    The returned network can differ from every epoch's (early stopping
+    restores the best weights, batch-norm statistics are recalibrated after
+    training): its figures are the estimator's ``validation_score_`` and
+    ``validation_loss_``. All are None without a validation hold-out.
+    """
+    accuracy = np.asarray(estimator.history_.get("val_accuracy") or [], dtype=float)
+    has_history = bool(np.any(np.isfinite(accuracy)))
+    best = int(np.nanargmax(accuracy)) if has_history else None
+    score = getattr(estimator, "validation_score_", None)
+    loss = getattr(estimator, "validation_loss_", None)
     return {
-        "val_accuracy_best_epoch": float(accuracy[best]),
-        "best_epoch": best + 1,
-        "val_accuracy_returned": float(accuracy[min(returned, len(accuracy) - 1)]),
+        "val_accuracy_best_epoch": None if best is None else float(accuracy[best]),
+        "best_epoch": None if best is None else best + 1,
+        "val_accuracy_returned": None if score is None else float(score),
+        "val_loss_returned": None if loss is None else float(loss),
     }
 
 
@@ -133,10 +143,27 @@ def confused_pairs(y_true, predictions, labels, target_names, n_pairs=6):
     return rows
 
 
-def _differences(tuned, seed):
+def _and(items):
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _epochs_run(tuned, tuned_runs):
+    """"ran 4 of up to 12 epochs and kept the weights of epoch 4", for every seed."""
+    runs = tuned_runs or [tuned]
+    if len(runs) == 1:
+        return (f"ran {runs[0]['epochs_trained']} of up to {tuned['epochs']} epochs and kept "
+                f"the weights of epoch {runs[0]['returned_epoch']}")
+    return (f"ran {_and(r['epochs_trained'] for r in runs)} of up to {tuned['epochs']} epochs "
+            f"with its {len(runs)} seeds and kept the weights of epochs "
+            f"{_and(r['returned_epoch'] for r in runs)}")
+
+
+def _differences(tuned, seed, tuned_runs=None):
     """How the tuned CNN differs from the seed CNN besides its tuned settings.
 
-    Each clause completes "The tuned CNN is also ...".
+    Each clause completes "The tuned CNN is also ...". ``tuned_runs`` holds
+    each seed's ``epochs_trained`` and ``returned_epoch``.
     """
     words = []
     ratio = tuned["weights"] / seed["weights"]
@@ -145,9 +172,8 @@ def _differences(tuned, seed):
         words.append(f"{size} ({ratio:.1f}x the weights: {tuned['weights']:,} against "
                      f"{seed['weights']:,}; {tuned['network']} against {seed['network']})")
     if tuned["early_stopping"] and not seed["early_stopping"]:
-        words.append(f"trained with early stopping on the validation loss (it ran "
-                     f"{tuned['epochs_trained']} of up to {tuned['epochs']} epochs and kept "
-                     f"the weights of epoch {tuned['returned_epoch']}; the seed CNN ran "
+        words.append(f"trained with early stopping on the validation loss (it "
+                     f"{_epochs_run(tuned, tuned_runs)}; the seed CNN ran "
                      f"{seed['epochs_trained']} fixed epochs)")
     elif tuned["epochs_trained"] != seed["epochs_trained"]:
         words.append(f"trained for {tuned['epochs_trained']} epochs rather than "
@@ -170,29 +196,48 @@ def _tuned_settings(tuned, seed):
     return words
 
 
-def claim_sentence(comparison, tuned_label, seed_label, tuned, seed):
-    """The notebook's closing claim (the tuned CNN wins), judged by the paired test.
+def claim_sentence(comparison, tuned_label, seed_label, tuned, seed, tuned_runs=None):
+    """The notebook's closing claim (the tuned CNN wins), judged by the paired tests.
 
-    ``tuned`` and ``seed`` are the two models' :func:`training_settings`; the
-    sentence says when the tuned CNN differs by more than its tuned settings.
+    ``comparison`` is a :func:`~fmnist_estimators.metrics.combine_comparisons`
+    result: with several seeds the claim is supported only when the tuned
+    CNN is significantly more accurate at every seed. ``tuned`` and ``seed``
+    are the two models' :func:`training_settings` and ``tuned_runs`` each
+    seed's epochs; the sentence says when the tuned CNN differs by more than
+    its tuned settings.
     """
     row = comparison.pair(tuned_label, seed_label)
+    per_seed = row["per_seed"]
+    every = "" if len(per_seed) == 1 else " at every seed"
     if row["winner"] == tuned_label:
-        status, why = "supported", f"the {tuned_label} is significantly more accurate"
+        status, why = "supported", f"the {tuned_label} is significantly more accurate{every}"
     elif row["winner"] == seed_label:
-        status, why = "contradicted", f"the {seed_label} is significantly more accurate"
+        status, why = "contradicted", f"the {seed_label} is significantly more accurate{every}"
     else:
-        status, why = "not supported", "the difference is not significant"
-    p_text = f"McNemar {p_equals(row['p_value'])}"
-    if len(comparison.pairs) > 1:
-        p_text += f", Holm-adjusted {p_equals(row['p_value_holm'])}"
+        status, why = "not supported", f"the difference is not significant{every}"
+    holm = len(comparison.pairs) > 1
+    if len(per_seed) == 1:
+        one = per_seed[0]
+        p_text = f"McNemar {p_equals(one['p_value'])}"
+        if holm:
+            p_text += f", Holm-adjusted {p_equals(one['p_value_holm'])}"
+        figures = (f"{one['difference']:+.4f} [{one['difference_low']:+.4f}, "
+                   f"{one['difference_high']:+.4f}], {p_text}")
+        by = "this run"
+    else:
+        p_values = ", ".join(format_p_value(r["p_value_holm" if holm else "p_value"])
+                             for r in per_seed)
+        figures = (", ".join(f"{r['difference']:+.4f}" for r in per_seed)
+                   + " at random_state "
+                   + ", ".join(str(seed) for seed in comparison.random_states)
+                   + f"; {'Holm-adjusted' if holm else 'McNemar'} p = {p_values}")
+        by = f"this run's {len(per_seed)} seeds"
     sentence = (
         f"The notebook's closing claim, that the Optuna-tuned CNN beats the seed CNN, is "
-        f"{status} by this run at the {comparison.alpha:.0%} level: {why} "
-        f"({tuned_label} - {seed_label} = {row['difference']:+.4f} "
-        f"[{row['difference_low']:+.4f}, {row['difference_high']:+.4f}], {p_text})."
+        f"{status} by {by} at the {comparison.alpha:.0%} level: {why} "
+        f"({tuned_label} - {seed_label} = {figures})."
     )
-    differences = _differences(tuned, seed)
+    differences = _differences(tuned, seed, tuned_runs)
     settings = _tuned_settings(tuned, seed)
     if settings:
         sentence += " Its tuned settings: " + ", ".join(settings) + "."
@@ -202,11 +247,25 @@ def claim_sentence(comparison, tuned_label, seed_label, tuned, seed):
         sentence += (f" It is not a like-for-like comparison: the tuned CNN is also "
                      f"{listed}, so a difference cannot be credited to tuning the seed "
                      "CNN's settings alone.")
+    seeds = [{"random_state": _plain(seed), "accuracy_difference": r["difference"],
+              "accuracy_difference_ci": [r["difference_low"], r["difference_high"]],
+              "mcnemar_p_value": r["p_value"], "holm_p_value": r["p_value_holm"],
+              "significant": bool(r["significant"]), "winner": r["winner"]}
+             for seed, r in zip(comparison.random_states, per_seed)]
+    one = seeds[0] if len(seeds) == 1 else {}
+    # With several seeds the per-seed figures are in per_seed; the mean
+    # difference has no single p-value or interval.
     return {"sentence": sentence, "status": status, "differences": differences,
             "tuned_settings": settings,
-            "mcnemar_p_value": row["p_value"], "holm_p_value": row["p_value_holm"],
-            "accuracy_difference": row["difference"],
-            "accuracy_difference_ci": [row["difference_low"], row["difference_high"]]}
+            "mcnemar_p_value": one.get("mcnemar_p_value"),
+            "holm_p_value": one.get("holm_p_value"),
+            "accuracy_difference": float(row["difference_mean"]),
+            "accuracy_difference_ci": one.get("accuracy_difference_ci"),
+            "per_seed": seeds}
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def grid_choice(grid_table, config):
@@ -232,8 +291,11 @@ def grid_choice(grid_table, config):
     return {"best": chosen, "cnn_row": used, "same": bool(same), "sentence": sentence}
 
 
-def tuning_summary(config, study, tuned_settings):
-    """How the tuned CNN was searched and trained, in one sentence."""
+def tuning_summary(config, study, tuned_settings, tuned_runs=None):
+    """How the tuned CNN was searched and trained, in one sentence.
+
+    ``tuned_runs`` holds each seed's ``epochs_trained`` and ``returned_epoch``.
+    """
     best = study.best_trial
     n_pruned = sum(t.state.name == "PRUNED" for t in study.trials)
     sentence = (
@@ -243,9 +305,12 @@ def tuning_summary(config, study, tuned_settings):
         f"({best.value:.4f}). Its settings were then trained on the same training images "
         f"for up to {config.epochs} epochs, stopped on the validation loss (patience "
         f"{tuned_settings['patience']}, best weights restored) because they "
-        f"were chosen at {config.tune_epochs} epoch(s): it ran "
-        f"{tuned_settings['epochs_trained']} epochs and kept the weights of epoch "
-        f"{tuned_settings['returned_epoch']}. The test set was not used."
+        f"were chosen at {config.tune_epochs} epoch(s): it "
+        f"{_epochs_run(tuned_settings, tuned_runs)}. "
+        + ("" if config.seeds == 1 else
+           f"The search ran once, at random_state {config.random_state}; each seed "
+           "retrained its best settings. ")
+        + "The test set was not used."
     )
     return {"protocol": "early stopping on the validation loss",
             "best_trial": best.number + 1, "best_validation_accuracy": float(best.value),

@@ -20,7 +20,7 @@ from .._recipes import make_recipe
 from .._version import __version__
 from ..datasets import fetch_fashion_mnist
 from ..datasets._fashion_mnist import _describe_source
-from ..metrics import compare_models, reliability_table
+from ..metrics import combine_comparisons, compare_models, reliability_table
 from ..model_selection import holdout_split
 from ._analysis import (
     LATENCY_CALLS,
@@ -74,7 +74,18 @@ class StudyConfig:
         Stratified folds of an extra cross-validation of the ANN and the CNN
         on the training set (mean +- std of accuracy and log loss); 0 skips it.
     random_state : int
-        Seed of the subsets, the split and every model.
+        Seed of the subsets, the grid's split, the searches and the first
+        training run of every model.
+    seeds : int
+        Training runs of every model (the ANN, the CNN and the tuned CNN's
+        final training), with ``random_state + k`` for ``k`` in
+        ``range(seeds)``, on the same training images and test images; each
+        run's validation hold-out is drawn from its own ``random_state``, as
+        the estimators draw it. The grid and the Optuna search run once, at
+        ``random_state``. The paired tests are computed at each seed and a
+        difference is significant only when it is significant at every seed,
+        in the same direction
+        (:func:`~fmnist_estimators.metrics.combine_comparisons`).
     """
 
     models: tuple = ("ann", "cnn")
@@ -92,13 +103,16 @@ class StudyConfig:
     tune_epochs: int = 3
     cv_folds: int = 0
     random_state: int = 0
+    seeds: int = 1
 
 
 PRESETS = {
     # The notebook's settings on the full data (the CNN recipe computes in
-    # mixed bfloat16 with TensorFlow on CPUs with bfloat16 instructions).
-    "seed": StudyConfig(),
-    # Minutes on a laptop: 6,000 training and 2,000 test images.
+    # mixed bfloat16 with TensorFlow on CPUs with bfloat16 instructions),
+    # every model trained with 3 seeds.
+    "seed": StudyConfig(seeds=3),
+    # Minutes on a laptop: 6,000 training and 2,000 test images, one seed
+    # (a second would take it past 2 minutes on 2 cores).
     "quick": StudyConfig(
         n_train=6000, n_test=2000, epochs=4, grid_epochs=1, tune_trials=4, tune_epochs=2
     ),
@@ -189,6 +203,20 @@ def _write_csv(frame, path, **kwargs):
         frame.to_csv(tmp, **kwargs)
 
 
+def _random_states(config):
+    return [config.random_state + k for k in range(config.seeds)]
+
+
+def _fit_seeds(recipe, label, config, X, y, log, **params):
+    """One fitted estimator and its fit time per seed of ``config``."""
+    runs = []
+    for random_state in _random_states(config):
+        name = label if config.seeds == 1 else f"{label} (random_state {random_state})"
+        runs.append(_fit_model(recipe, name, config, X, y, log,
+                               **params, random_state=random_state))
+    return runs
+
+
 def _fit_model(recipe, label, config, X, y, log, **params):
     settings = {
         "epochs": config.epochs,
@@ -215,79 +243,140 @@ def _evaluate(estimator, X_test, y_test, target_names):
     return proba, y_pred, predict_time, report
 
 
-def _evaluate_all(models, results, X_test, y_test, target_names, config, log):
-    """Test-set figures of every model with intervals, and the paired tests.
+_SEED_METRICS = ("test_accuracy", "test_macro_f1", "test_loss", "test_brier", "test_ece")
 
-    ``probas`` holds one array per training run of each model (one run today),
-    so that several seeds can be added without changing its shape.
+
+def _seed_figures(comparison, label):
+    """One seed's test figures of one model, with their intervals."""
+    row = comparison.scores.loc[label]
+    return {
+        "test_accuracy": float(row["accuracy"]),
+        "test_accuracy_ci": [float(row["accuracy_low"]), float(row["accuracy_high"])],
+        "test_macro_f1": float(row["macro_f1"]),
+        "test_macro_f1_ci": [float(row["macro_f1_low"]), float(row["macro_f1_high"])],
+        "test_loss": float(row["log_loss"]),
+        "test_loss_ci": [float(row["log_loss_low"]), float(row["log_loss_high"])],
+        "test_brier": float(row["brier"]),
+        "test_ece": float(row["ece"]),
+    }
+
+
+def _evaluate_all(runs, results, X_test, y_test, target_names, config, log):
+    """Test-set figures of every model and seed with intervals, and the paired tests.
+
+    ``runs`` maps each model key to its fitted estimators, one per seed. The
+    paired tests are computed for each seed's models and combined by
+    :func:`~fmnist_estimators.metrics.combine_comparisons`; the figures and
+    per-class tables describe the first seed.
     """
+    random_states = _random_states(config)
     probas, predictions, reports = {}, {}, {}
-    for key, estimator in models.items():
-        proba, y_pred, predict_time, report = _evaluate(estimator, X_test, y_test, target_names)
-        probas[key], predictions[key], reports[key] = [proba], y_pred, report
-        settings = training_settings(estimator)
+    for key, estimators in runs.items():
+        probas[key], predictions[key], times = [], [], []
+        for estimator in estimators:
+            proba, y_pred, predict_time, report = _evaluate(
+                estimator, X_test, y_test, target_names)
+            probas[key].append(proba)
+            predictions[key].append(y_pred)
+            times.append(predict_time)
+            reports.setdefault(key, report)  # the first seed's
+        first = estimators[0]
+        settings = training_settings(first)
         results[key].update(
-            predict_time_s=round(predict_time, 3),
-            latency_s=latency(estimator, X_test),
+            predict_time_s=round(float(np.mean(times)), 3),
+            latency_s=latency(first, X_test),
             n_params=settings["weights"],
             dtype_policy=settings["numeric_type"],
             settings=settings,
-            **validation_figures(estimator, settings),
+            **validation_figures(first),
             per_class={
-                name: {k: float(v) for k, v in report[name].items()} for name in target_names
+                name: {k: float(v) for k, v in reports[key][name].items()}
+                for name in target_names
             },
         )
-    labels = {key: results[key]["label"] for key in models}
+        for entry, estimator, predict_time in zip(results[key]["seeds"], estimators, times):
+            run_settings = training_settings(estimator)
+            entry.update(
+                predict_time_s=round(predict_time, 3),
+                epochs_trained=run_settings["epochs_trained"],
+                returned_epoch=run_settings["returned_epoch"],
+                **validation_figures(estimator),
+            )
+    labels = {key: results[key]["label"] for key in runs}
     classes = np.arange(len(target_names))
-    comparison = compare_models(
-        y_test, {labels[k]: predictions[k] for k in models},
-        y_proba={labels[k]: probas[k][0] for k in models}, labels=classes, alpha=ALPHA,
-        confidence_level=CONFIDENCE_LEVEL, n_resamples=N_RESAMPLES,
-        random_state=config.random_state, n_bins=ECE_BINS,
-    )
-    for key in models:
-        row = comparison.scores.loc[labels[key]]
-        reliability = reliability_table(y_test, probas[key][0], n_bins=ECE_BINS, labels=classes)
-        results[key].update(
-            test_accuracy=float(row["accuracy"]),
-            test_accuracy_ci=[float(row["accuracy_low"]), float(row["accuracy_high"])],
-            test_macro_f1=float(row["macro_f1"]),
-            test_macro_f1_ci=[float(row["macro_f1_low"]), float(row["macro_f1_high"])],
-            test_loss=float(row["log_loss"]),
-            test_loss_ci=[float(row["log_loss_low"]), float(row["log_loss_high"])],
-            test_brier=float(row["brier"]),
-            test_ece=float(row["ece"]),
-            # Empty bins have no accuracy: null in JSON, not NaN.
-            reliability=reliability.astype(object).where(reliability.notna(), None)
-            .to_dict(orient="list"),
+    comparisons = [
+        compare_models(
+            y_test, {labels[k]: predictions[k][seed] for k in runs},
+            y_proba={labels[k]: probas[k][seed] for k in runs}, labels=classes,
+            alpha=ALPHA, confidence_level=CONFIDENCE_LEVEL, n_resamples=N_RESAMPLES,
+            random_state=config.random_state, n_bins=ECE_BINS,
         )
-        r = results[key]
-        log(f"      {r['label']}: test accuracy {r['test_accuracy']:.4f} "
-            f"[{r['test_accuracy_ci'][0]:.4f}, {r['test_accuracy_ci'][1]:.4f}], "
-            f"macro-F1 {r['test_macro_f1']:.4f}, log loss {r['test_loss']:.4f}")
+        for seed in range(config.seeds)
+    ]
+    comparison = combine_comparisons(comparisons, random_states=random_states)
+    for key in runs:
+        label, r = labels[key], results[key]
+        for entry, seed_comparison in zip(r["seeds"], comparisons):
+            entry.update(_seed_figures(seed_comparison, label))
+        for metric in _SEED_METRICS:
+            values = [entry[metric] for entry in r["seeds"]]
+            r[metric] = float(np.mean(values))
+            r[f"{metric}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
+            if f"{metric}_ci" in r["seeds"][0]:
+                # An interval over the test images belongs to one trained model.
+                r[f"{metric}_ci"] = r["seeds"][0][f"{metric}_ci"] if len(values) == 1 else None
+        reliability = reliability_table(y_test, probas[key][0], n_bins=ECE_BINS, labels=classes)
+        # Empty bins have no accuracy: null in JSON, not NaN.
+        r["reliability"] = (reliability.astype(object).where(reliability.notna(), None)
+                            .to_dict(orient="list"))
+        for entry in r["seeds"]:
+            prefix = "" if config.seeds == 1 else f"random_state {entry['random_state']}: "
+            log(f"      {label}: {prefix}test accuracy {entry['test_accuracy']:.4f} "
+                f"[{entry['test_accuracy_ci'][0]:.4f}, {entry['test_accuracy_ci'][1]:.4f}], "
+                f"macro-F1 {entry['test_macro_f1']:.4f}, log loss {entry['test_loss']:.4f}")
+        if config.seeds > 1:
+            log(f"      {label}: test accuracy {r['test_accuracy']:.4f} ± "
+                f"{r['test_accuracy_std']:.4f} over {config.seeds} seeds")
     for sentence in comparison.verdicts:
         log(f"      {sentence}")
     return {"comparison": comparison, "probas": probas, "predictions": predictions,
             "reports": reports}
 
 
+def _ci_text(bounds):
+    return "" if bounds is None else f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
+
+
 def _summary_table(results):
-    """One row per model: test figures with intervals, settings and costs."""
+    """One row per model: test figures with intervals (one seed) or std (seeds).
+
+    With several seeds the figures are means over the seeds, with their
+    standard deviations; the intervals are in :func:`_seeds_table`.
+    """
     rows = []
     for r in results.values():
         s = r["settings"]
+        n_seeds = len(r["seeds"])
+        spread = (
+            {"accuracy 95% CI": _ci_text(r["test_accuracy_ci"])} if n_seeds == 1
+            else {"accuracy std": r["test_accuracy_std"]}
+        )
         rows.append({
             "model": r["label"],
+            "seeds": n_seeds,
             "test accuracy": r["test_accuracy"],
-            "accuracy 95% CI": f"[{r['test_accuracy_ci'][0]:.4f}, {r['test_accuracy_ci'][1]:.4f}]",
+            **spread,
             "macro-F1": r["test_macro_f1"],
-            "macro-F1 95% CI": f"[{r['test_macro_f1_ci'][0]:.4f}, {r['test_macro_f1_ci'][1]:.4f}]",
+            **({"macro-F1 95% CI": _ci_text(r["test_macro_f1_ci"])} if n_seeds == 1
+               else {"macro-F1 std": r["test_macro_f1_std"]}),
             "log loss": r["test_loss"],
-            "log loss 95% CI": f"[{r['test_loss_ci'][0]:.4f}, {r['test_loss_ci'][1]:.4f}]",
+            **({"log loss 95% CI": _ci_text(r["test_loss_ci"])} if n_seeds == 1
+               else {"log loss std": r["test_loss_std"]}),
             "Brier score": r["test_brier"],
             "ECE": r["test_ece"],
             "weights": s["weights"],
-            "epochs trained": s["epochs_trained"],
+            # Early stopping can end each seed's training at another epoch.
+            "epochs trained": ", ".join(str(e["epochs_trained"]) for e in r["seeds"]),
             "batch size": s["batch_size"],
             "learning rate": s["learning_rate"],
             "regularisation": s["regularisation"],
@@ -297,6 +386,34 @@ def _summary_table(results):
             "latency per image (s)": r["latency_s"],
         })
     return pd.DataFrame.from_records(rows, index="model")
+
+
+def _seeds_table(results):
+    """One row per model and seed: test figures with their 95% intervals."""
+    rows = []
+    for r in results.values():
+        for entry in r["seeds"]:
+            rows.append({
+                "model": r["label"], "random_state": entry["random_state"],
+                "test accuracy": entry["test_accuracy"],
+                "accuracy 95% CI": _ci_text(entry["test_accuracy_ci"]),
+                "macro-F1": entry["test_macro_f1"],
+                "macro-F1 95% CI": _ci_text(entry["test_macro_f1_ci"]),
+                "log loss": entry["test_loss"],
+                "log loss 95% CI": _ci_text(entry["test_loss_ci"]),
+                "Brier score": entry["test_brier"], "ECE": entry["test_ece"],
+                "epochs trained": entry["epochs_trained"],
+                "training time (s)": entry["fit_time_s"],
+            })
+    return pd.DataFrame.from_records(rows)
+
+
+def _paired_tests_table(comparison):
+    """Each seed's paired tests, one row per pair and seed."""
+    frames = [c.pairs.assign(random_state=seed)
+              for c, seed in zip(comparison.comparisons, comparison.random_states)]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["random_state", *frames[0].columns]]
 
 
 def _cross_validate(config, X, y, log):
@@ -380,6 +497,22 @@ def _grid_search(config, X, y, train_idx, val_idx):
     return search, table
 
 
+def _run_entry(label, recipe, config, fitted):
+    """A model's entry of metrics.json before evaluation: its seeds and fit times."""
+    times = [fit_time for _, fit_time in fitted]
+    return {
+        "label": label, "recipe": recipe,
+        "fit_time_s": round(float(np.mean(times)), 2),
+        "seeds": [{"random_state": random_state, "fit_time_s": round(fit_time, 2)}
+                  for random_state, fit_time in zip(_random_states(config), times)],
+    }
+
+
+def _model_stem(key, random_state, config):
+    """``cnn`` for the first seed's files, ``cnn-seed1`` for random_state 1."""
+    return key if random_state == config.random_state else f"{key}-seed{random_state}"
+
+
 def _save_models(estimator, stem, staging, X_check):
     """joblib for the estimator, .keras for the network; check that both reload."""
     import keras
@@ -451,6 +584,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             f"models must be a non-empty subset of {sorted(MODEL_RECIPES)}, got "
             f"{list(config.models)}."
         )
+    if not isinstance(config.seeds, int) or config.seeds < 1:
+        raise ValueError(f"seeds must be a positive integer, got {config.seeds!r}.")
     output, staging = _prepare_output(output, overwrite)
     tune = config.tune_trials > 0 and "cnn" in config.models
     n_steps = (4 + len(config.models) + (config.grid_epochs > 0) + 2 * tune
@@ -473,13 +608,15 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         log(f"      train {len(train_idx)}, validation {len(val_idx)}, test {len(y_test)} images")
         steps.done()
 
-        models, results = {}, {}
+        # runs: every seed's estimator; models: the first seed's, for the figures.
+        runs, results = {}, {}
+        seeds_text = "" if config.seeds == 1 else f", {config.seeds} seeds"
         for key in config.models:
             label, recipe = MODEL_RECIPES[key]
-            steps.start(f"Training the {label} ({config.epochs} epochs)")
-            estimator, fit_time = _fit_model(recipe, label, config, X, y, log)
-            models[key] = estimator
-            results[key] = {"label": label, "recipe": recipe, "fit_time_s": round(fit_time, 2)}
+            steps.start(f"Training the {label} ({config.epochs} epochs{seeds_text})")
+            fitted = _fit_seeds(recipe, label, config, X, y, log)
+            runs[key] = [estimator for estimator, _ in fitted]
+            results[key] = _run_entry(label, recipe, config, fitted)
             steps.done()
 
         grid_table = search = None
@@ -507,7 +644,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             steps.done()
             steps.start(
                 f"Training the tuned CNN (up to {config.epochs} epochs, stopped on the "
-                "validation loss)"
+                f"validation loss{seeds_text})"
             )
             if study is None:
                 log("      skipped: no Optuna search")
@@ -515,23 +652,35 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 best = study.best_trial.user_attrs["params"]
                 # Chosen at tune_epochs, trained for up to epochs: stop on the
                 # validation loss rather than overfit the longer budget.
-                estimator, fit_time = _fit_model(
+                fitted = _fit_seeds(
                     "seed-cnn", TUNED_LABEL, config, X, y, log, **best, early_stopping=True
                 )
-                models[TUNED_KEY] = estimator
+                runs[TUNED_KEY] = [estimator for estimator, _ in fitted]
                 results[TUNED_KEY] = {
-                    "label": TUNED_LABEL, "recipe": "seed-cnn", "params": best,
-                    "fit_time_s": round(fit_time, 2),
+                    **_run_entry(TUNED_LABEL, "seed-cnn", config, fitted), "params": best,
                 }
             steps.done()
+        models = {key: estimators[0] for key, estimators in runs.items()}
 
         steps.start("Evaluating on the test set (used once)")
-        evaluation = _evaluate_all(models, results, X_test, y_test, target_names, config, log)
+        evaluation = _evaluate_all(runs, results, X_test, y_test, target_names, config, log)
         steps.done()
 
         steps.start("Saving the models and checking that they reload")
-        for key, estimator in models.items():
-            results[key].update(_save_models(estimator, key, staging, X_test[:500]))
+        for key, estimators in runs.items():
+            saved = [
+                _save_models(estimator, _model_stem(key, entry["random_state"], config),
+                             staging, X_test[:500])
+                for estimator, entry in zip(estimators, results[key]["seeds"])
+            ]
+            for entry, files in zip(results[key]["seeds"], saved):
+                entry.update(files)
+            results[key].update(
+                saved[0],
+                reload_identical=all(files["reload_identical"] for files in saved),
+                network_reload_max_abs_diff=max(
+                    files["network_reload_max_abs_diff"] for files in saved),
+            )
         steps.done()
 
         steps.start("Writing tables, figures and the report")
@@ -539,7 +688,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         comparison = evaluation["comparison"]
         summary = _summary_table(results)
         _write_csv(summary, staging / "comparison.csv")
-        _write_csv(comparison.pairs, staging / "paired_tests.csv", index=False)
+        _write_csv(_seeds_table(results), staging / "seeds.csv", index=False)
+        _write_csv(_paired_tests_table(comparison), staging / "paired_tests.csv", index=False)
         per_class_rows, per_class_difference = per_class_comparison(
             evaluation["reports"], labels, target_names
         )
@@ -554,7 +704,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             _write_csv(optuna_table, staging / "optuna_trials.csv", index=False)
         if cv_table is not None:
             _write_csv(cv_table, staging / "cross_validation.csv")
-        first_seed = {key: runs[0] for key, runs in evaluation["probas"].items()}
+        first_seed = {key: probas[0] for key, probas in evaluation["probas"].items()}
         figures = plot_figures(
             models, labels, first_seed, X_test, y_test, target_names, search, config, results
         )
@@ -564,7 +714,7 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         if TUNED_KEY in models and "cnn" in models:
             claim = claim_sentence(
                 comparison, TUNED_LABEL, labels["cnn"], results[TUNED_KEY]["settings"],
-                results["cnn"]["settings"],
+                results["cnn"]["settings"], tuned_runs=results[TUNED_KEY]["seeds"],
             )
         metrics = {
             "fmnist_estimators_version": __version__,
@@ -582,6 +732,14 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
                 "paired_test": "McNemar's exact test, Holm-adjusted over all pairs",
                 "ece_bins": ECE_BINS, "latency_calls": LATENCY_CALLS,
             },
+            "seeds": {
+                "n_seeds": config.seeds, "random_states": _random_states(config),
+                "rule": comparison.rule,
+                "std": "sample standard deviation over the seeds (ddof=1)",
+                "validation_hold_out": "drawn by each training run from its random_state",
+                "single_seed_steps": "grid search, Optuna search, cross-validation",
+                "figures": f"first seed (random_state {config.random_state})",
+            },
             "model_keys": labels,
             "models": {results[k]["label"]: results[k] for k in models},
             "comparison": comparison.to_dict(),
@@ -589,7 +747,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             "per_class_comparison": per_class_rows,
             "per_class_difference": per_class_difference,
             "most_confused_pairs": confused_pairs(
-                y_test, evaluation["predictions"], labels, target_names
+                y_test, {key: seeds[0] for key, seeds in evaluation["predictions"].items()},
+                labels, target_names,
             ),
             "grid": None if grid_table is None else grid_table.to_dict(orient="records"),
             "grid_choice": None if grid_table is None else grid_choice(grid_table, config),
@@ -598,7 +757,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
             "optuna_trials": None if optuna_table is None
             else optuna_table.to_dict(orient="records"),
             "tuning": None if TUNED_KEY not in models
-            else tuning_summary(config, study, results[TUNED_KEY]["settings"]),
+            else tuning_summary(config, study, results[TUNED_KEY]["settings"],
+                                tuned_runs=results[TUNED_KEY]["seeds"]),
             "step_times_s": steps.times,
             "environment": _environment(),
         }
@@ -615,7 +775,8 @@ def run_study(config=None, output="study-output", *, overwrite=False, data_home=
         raise
     _publish(staging, output)
     log("")
-    log(summary[["test accuracy", "accuracy 95% CI", "macro-F1", "log loss", "weights",
+    spread = "accuracy 95% CI" if config.seeds == 1 else "accuracy std"
+    log(summary[["test accuracy", spread, "macro-F1", "log loss", "weights",
                  "training time (s)"]].to_string(
         float_format=lambda v: f"{v:.4f}",
         formatters={"weights": "{:,}".format, "training time (s)": "{:.1f}".format},
