@@ -2,9 +2,10 @@
 
 Each requirement of ``pyproject.toml`` (the dependencies and every extra) is
 turned into ``name==floor``: ``numpy>=1.26.0`` becomes ``numpy==1.26.0`` and
-``scikeras==0.13.*`` becomes ``scikeras==0.13.0``. Installing the package
-with these constraints gives the oldest environment the package claims to
-support; packages it does not name directly are left to pip.
+``scikeras==0.13.*`` becomes ``scikeras==0.13.0``; upper bounds and markers
+are left out. Installing the package with these constraints gives the oldest
+environment the package claims to support; packages it does not name directly
+are left to pip.
 
 Usage: ``python .ci/minimum_versions.py [pyproject.toml] > constraints.txt``
 """
@@ -13,12 +14,11 @@ import re
 import sys
 import tomllib
 
-# name[extras] followed by one specifier; the floors are written as one
-# ">=" or "==" clause so that this stays a few lines.
+# name, optional [extras], then comma-separated clauses; a ";" marker is dropped.
 _REQUIREMENT = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*"
-    r"(?P<op>>=|==)\s*(?P<version>[0-9][0-9A-Za-z.*+!-]*)\s*$"
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?(?P<spec>[^;]*)"
 )
+_FLOOR = re.compile(r"^\s*(?P<op>>=|==|~=)\s*(?P<version>[0-9][0-9A-Za-z.*+!-]*)\s*$")
 
 
 def floor(requirement):
@@ -27,23 +27,28 @@ def floor(requirement):
     Parameters
     ----------
     requirement : str
-        A requirement such as ``"dask[distributed]>=2024.1.0"``.
+        A requirement such as ``"dask[distributed]>=2024.1.0"`` or
+        ``"psycopg>=3.1.8,<4"``.
 
     Returns
     -------
     constraint : str
-        ``"dask==2024.1.0"``: extras dropped, since pip refuses them in a
-        constraints file.
+        ``"dask==2024.1.0"``: the lower bound (``>=``, ``==`` or ``~=``), with
+        extras dropped, since pip refuses them in a constraints file.
 
     Raises
     ------
     ValueError
-        If the requirement has no single ``>=`` or ``==`` lower bound.
+        If the requirement has no lower bound, or more than one.
     """
     match = _REQUIREMENT.match(requirement)
-    if match is None:
+    floors = [
+        clause for clause in (match["spec"].split(",") if match else [])
+        if _FLOOR.match(clause)
+    ]
+    if len(floors) != 1:
         raise ValueError(f"No single lower bound to pin in {requirement!r}")
-    version = match["version"]
+    version = _FLOOR.match(floors[0])["version"]
     if version.endswith(".*"):
         version = version[:-2] + ".0"
     return f"{match['name']}=={version}"

@@ -6,11 +6,14 @@ an environment with every dependency at its declared minimum
 ``pyproject.toml`` are true.
 """
 
+import importlib.util
 import os
 import pickle
 import subprocess
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -22,6 +25,7 @@ from fmnist_estimators import (
     make_recipe,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 N_TRAIN = 300
 N_TEST = 200
 # Every recipe (their estimators' defaults included: "ann", "cnn"), plus a
@@ -171,3 +175,20 @@ def test_jax_backend():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_every_floor_is_pinned_to_a_full_release():
+    spec = importlib.util.spec_from_file_location(
+        "minimum_versions", ROOT / ".ci" / "minimum_versions.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pins = dict(pin.split("==") for pin in script.constraints(pyproject))
+    assert {"keras", "tensorflow", "numpy", "scikit-learn", "scikeras"} <= set(pins)
+    # major.minor.micro, so that "==" names one release and not a series.
+    assert all(len(version.split(".")) == 3 for version in pins.values()), pins
+    assert script.floor("dask[distributed]>=2024.1.0,<2025") == "dask==2024.1.0"
+    assert script.floor("scikeras==0.13.*") == "scikeras==0.13.0"
+    with pytest.raises(ValueError, match="lower bound"):
+        script.floor("keras<4")
