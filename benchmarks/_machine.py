@@ -27,6 +27,6 @@ def has_bfloat16_instructions():
     Without them, Keras' "mixed_bfloat16" policy is emulated and several times
     slower than float32.
     """
-    from fmnist_estimators._precision import cpu_has_bfloat16
+    from fmnist_estimators._backend._precision import cpu_has_bfloat16
 
     return cpu_has_bfloat16()

@@ -7,7 +7,7 @@ epoch's throughput, feeding the data in two ways:
 
 - ``keras``: NumPy arrays to ``Model.fit`` (Keras builds a ``tf.data``
   pipeline with the autotuner on);
-- ``ours``: :func:`fmnist_estimators._input_pipeline.fit_inputs` (the same
+- ``ours``: :func:`fmnist_estimators._backend._input_pipeline.fit_inputs` (the same
   pipeline with the autotuner off);
 
 and normalising batches with Keras' ``BatchNormalization`` or with the
@@ -52,7 +52,7 @@ def _normalised(x, norm):
     """Batch norm (Keras' layer or the fused one) between a layer and its ReLU."""
     import keras
 
-    from fmnist_estimators._batch_norm import batch_normalization
+    from fmnist_estimators._backend._batch_norm import batch_normalization
 
     layer = keras.layers.BatchNormalization() if norm == "keras" else batch_normalization()
     return keras.layers.Activation("relu")(layer(x))
@@ -90,7 +90,7 @@ def run_one(config, epochs, n_train):
     """
     import keras
 
-    from fmnist_estimators._input_pipeline import fit_inputs
+    from fmnist_estimators._backend._input_pipeline import fit_inputs
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
     network, feed, norm, jit_compile = CONFIGS[config]

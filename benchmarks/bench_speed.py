@@ -373,7 +373,7 @@ def seed_cnn_dtype_policy():
     before the contenders are timed.
     """
     code = ("from fmnist_estimators import make_recipe; "
-            "from fmnist_estimators._precision import resolve_dtype_policy; "
+            "from fmnist_estimators._backend._precision import resolve_dtype_policy; "
             "print(resolve_dtype_policy(make_recipe('seed-cnn').dtype_policy))")
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -3,8 +3,9 @@
 import keras
 import pytest
 
-from fmnist_estimators import CNNClassifier, _precision, make_recipe
-from fmnist_estimators._precision import resolve_dtype_policy
+from fmnist_estimators import CNNClassifier, make_recipe
+from fmnist_estimators._backend import _precision
+from fmnist_estimators._backend._precision import resolve_dtype_policy
 
 
 class _FakeCpuinfo:

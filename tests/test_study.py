@@ -15,7 +15,7 @@ import pytest
 
 from fmnist_estimators.study import PRESETS, StudyConfig, run_study
 from fmnist_estimators._cli import _study_config, build_parser, main
-from fmnist_estimators._precision import resolve_dtype_policy
+from fmnist_estimators._backend._precision import resolve_dtype_policy
 from fmnist_estimators.datasets import fetch_fashion_mnist
 from fmnist_estimators.metrics import (
     combine_comparisons,

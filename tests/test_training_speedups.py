@@ -10,11 +10,11 @@ import keras
 import numpy as np
 import pytest
 
-from fmnist_estimators import ANNClassifier, CNNClassifier, _base
-from fmnist_estimators._batch_norm import batch_normalization
-from fmnist_estimators._fused_adam import fuse_adam_updates
-from fmnist_estimators._input_pipeline import fit_inputs, validation_inputs
-from fmnist_estimators._softmax import softmax
+from fmnist_estimators import ANNClassifier, CNNClassifier, _training
+from fmnist_estimators._backend._batch_norm import batch_normalization
+from fmnist_estimators._backend._fused_adam import fuse_adam_updates
+from fmnist_estimators._backend._input_pipeline import fit_inputs, validation_inputs
+from fmnist_estimators._backend._softmax import softmax
 
 on_tensorflow = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="the TensorFlow-only fast path"
@@ -161,7 +161,7 @@ def test_raw_images_stay_uint8_and_train_as_float32(
         fed_dtypes.append(X.dtype)
         return fit_inputs(X, *args, **kwargs)
 
-    monkeypatch.setattr(_base, "fit_inputs", recording_fit_inputs)
+    monkeypatch.setattr(_training, "fit_inputs", recording_fit_inputs)
     raw = estimator_class(epochs=1, random_state=0).fit(X, y)
     scaled = estimator_class(epochs=1, random_state=0).fit(X.astype("float32"), y)
     # No float copy of raw images is made; the network converts each batch.
@@ -189,7 +189,7 @@ def test_later_partial_fit_calls_train_on_float32(fashion_train, monkeypatch):
         fed_dtypes.append(X.dtype)
         return fit_inputs(X, *args, **kwargs)
 
-    monkeypatch.setattr(_base, "fit_inputs", recording_fit_inputs)
+    monkeypatch.setattr(_training, "fit_inputs", recording_fit_inputs)
     ann = ANNClassifier(hidden_layer_sizes=(16,), random_state=0)
     ann.partial_fit(X, y).partial_fit(X, y)
     assert X.dtype == np.float64
@@ -253,7 +253,7 @@ def test_fused_adam_matches_keras_updates(weight_decay):
 
 @on_tensorflow
 def test_fused_adam_takes_keras_update_without_its_slots(monkeypatch):
-    from fmnist_estimators import _fused_adam
+    from fmnist_estimators._backend import _fused_adam
 
     # As with a Keras that keeps Adam's moments under other names.
     monkeypatch.setattr(_fused_adam, "_SLOT_ATTRIBUTES", ("_no_such_slot",))
@@ -279,7 +279,7 @@ def test_fused_adam_takes_keras_update_without_its_slots(monkeypatch):
 def test_fused_batch_norm_fuses_a_layer_without_renorm(images):
     from types import SimpleNamespace
 
-    from fmnist_estimators._batch_norm import _fusable
+    from fmnist_estimators._backend._batch_norm import _fusable
 
     # Keras before 3.14 has neither attribute on its layers.
     layer = SimpleNamespace(trainable=True, axis=-1, center=True, scale=True)
@@ -394,3 +394,50 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok")
+
+
+@pytest.fixture
+def fresh_warnings():
+    """Each probe warns once per process: forget what was said before."""
+    from fmnist_estimators._backend import _probes
+
+    _probes.warn_once.cache_clear()
+    yield
+    _probes.warn_once.cache_clear()
+
+
+@on_tensorflow
+def test_softmax_stays_keras_own_where_keras_moved_the_logits(
+    monkeypatch, fresh_warnings, fashion_train
+):
+    from fmnist_estimators._backend import _softmax
+
+    # As with a Keras release that keeps the logits under another name.
+    monkeypatch.setattr(_softmax, "LOGITS_ATTRIBUTE", "_logits_of_a_later_keras")
+    _softmax.keras_keeps_logits.cache_clear()
+    X, y = fashion_train
+    try:
+        with pytest.warns(RuntimeWarning, match="keeps Keras' own softmax"):
+            clf = CNNClassifier(filters=(4,), dense_units=(8,), epochs=1,
+                                random_state=0).fit(X[:300], y[:300])
+    finally:
+        _softmax.keras_keeps_logits.cache_clear()
+    activation = clf.model_.get_layer("class_probabilities").activation
+    assert activation is keras.activations.softmax
+    assert clf.predict_proba(X[:5]).sum(axis=1) == pytest.approx(1, abs=1e-5)
+
+
+def test_schedule_restarts_through_a_new_optimizer_without_its_hook(
+    monkeypatch, fresh_warnings, fashion_train
+):
+    from fmnist_estimators import _optimization
+
+    # As with a Keras that keeps an optimizer's schedule elsewhere.
+    monkeypatch.setattr(_optimization, "learning_rate_schedule", lambda optimizer: None)
+    X, y = fashion_train
+    clf = ANNClassifier(hidden_layer_sizes=(32,), epochs=1, random_state=0,
+                        lr_schedule="one-cycle")
+    clf.partial_fit(X[:1000], y[:1000], classes=np.arange(10))
+    with pytest.warns(RuntimeWarning, match="starts a new optimizer"):
+        clf.partial_fit(X[1000:2000], y[1000:2000])
+    assert clf.n_iter_ == 2 and clf.score(X[2000:], y[2000:]) > 0.5

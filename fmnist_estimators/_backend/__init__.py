@@ -21,12 +21,12 @@ import contextlib
 
 import keras
 
-from .._batch_norm import fuse_batch_norm
-from .._fused_adam import fuse_adam_updates
-from .._input_pipeline import fit_inputs, validation_inputs
-from .._jax_steps import scanned_training_steps
-from .._precision import resolve_dtype_policy
-from .._softmax import softmax
+from ._batch_norm import fuse_batch_norm
+from ._fused_adam import fuse_adam_updates
+from ._input_pipeline import fit_inputs, validation_inputs
+from ._jax_steps import scanned_training_steps
+from ._precision import resolve_dtype_policy
+from ._softmax import keras_keeps_logits, softmax
 from ._executions import whole_executions
 from ._probes import warn_once
 
@@ -60,7 +60,14 @@ def accelerate(model, *, output_layer="class_probabilities"):
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             fuse_batch_norm(layer)
-    model.get_layer(output_layer).activation = softmax
+    if keras_keeps_logits():
+        model.get_layer(output_layer).activation = softmax
+    else:
+        warn_once(
+            f"Keras {keras.version()} no longer keeps a softmax's logits where "
+            "fmnist_estimators looks for them: the output keeps Keras' own softmax "
+            "(slower on TensorFlow's CPU build, same results)."
+        )
     # Mixed float16 wraps the optimizer in a loss-scaling one.
     fuse_adam_updates(getattr(model.optimizer, "inner_optimizer", model.optimizer))
     return model

@@ -24,6 +24,8 @@ import contextlib
 
 import keras
 
+from ._probes import warn_once
+
 
 @contextlib.contextmanager
 def scanned_training_steps(model, fit_kwargs):
@@ -69,9 +71,27 @@ def scanned_training_steps(model, fit_kwargs):
         model.train_function = None
 
 
+def _keras_loop_passes_the_iterator():
+    """Whether Keras' JAX loop calls ``train_function(state, iterator)`` (Keras >= 3.7).
+
+    The scanned function replaces Keras' own under that calling convention;
+    an older loop keeps Keras' own function, with a warning.
+    """
+    major, minor = (int(part) for part in keras.version().split(".")[:2])
+    if (major, minor) >= (3, 7):
+        return True
+    warn_once(
+        f"Keras {keras.version()} calls its JAX training function differently from "
+        "Keras 3.7 and later: fmnist_estimators keeps Keras' step-by-step loop."
+    )
+    return False
+
+
 def _scannable(model, fit_kwargs):
     return (
         keras.backend.backend() == "jax"
+        and hasattr(model, "train_step")
+        and _keras_loop_passes_the_iterator()
         and fit_kwargs.get("batch_size") is not None
         # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
         and fit_kwargs.get("steps_per_epoch") is None

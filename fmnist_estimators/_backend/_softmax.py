@@ -10,7 +10,12 @@ as ``activation="softmax"`` and a saved model loads anywhere with Keras' own
 softmax.
 """
 
+import functools
+
 import keras
+
+# Where Keras' softmax leaves its logits for the cross-entropy to read.
+LOGITS_ATTRIBUTE = "_keras_logits"
 
 
 def softmax(x):
@@ -32,7 +37,20 @@ def softmax(x):
     exp = keras.ops.exp(x - keras.ops.max(x, axis=-1, keepdims=True))
     output = exp / keras.ops.sum(exp, axis=-1, keepdims=True)
     try:
-        output._keras_logits = x
+        setattr(output, LOGITS_ATTRIBUTE, x)
     except AttributeError:  # backends whose tensors take no attributes
         pass
     return output
+
+
+@functools.cache
+def keras_keeps_logits():
+    """Whether Keras' own softmax leaves its logits where :func:`softmax` does.
+
+    If a Keras release moves them, its losses would read the logits from its
+    own softmax but not from this one: the caller then keeps Keras' softmax.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return True  # tensors take no attributes: neither softmax keeps them
+    logits = keras.ops.zeros((1, 2))
+    return hasattr(keras.activations.softmax(logits), LOGITS_ATTRIBUTE)
