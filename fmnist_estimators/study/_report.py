@@ -384,7 +384,7 @@ def _rule_cell(pair, a, b):
     """The verdict over the seeds: significant only at every seed, one direction."""
     n, a_wins, b_wins = pair["n_seeds"], pair["seeds_a_significant"], pair["seeds_b_significant"]
     if pair["significant"]:
-        return f"<b>yes</b>: {html.escape(pair['winner'])} ahead at all {n} seeds"
+        return f"<b>yes</b>: {html.escape(pair['winner'])} ahead at each of the {n} seeds"
     if a_wins and b_wins:
         return (f"<b>no</b>: {html.escape(a)} ahead at {a_wins}, {html.escape(b)} at "
                 f"{b_wins} of {n} seeds")
@@ -600,8 +600,9 @@ def render_report(metrics, folder):
     )
     first_seed = f"the first seed (random_state {config['random_state']})"
     validation_note = (
-        "Validation accuracy, best epoch (during training): the highest of the curve above, "
-        "measured after each epoch while the network trained. Validation accuracy and loss, "
+        "Validation accuracy, best epoch (during training): the highest per-epoch validation "
+        "accuracy (the dashed curves above), measured after each epoch while the network "
+        "trained. Validation accuracy and loss, "
         "returned model: measured after fit on the network it returned (the best epoch's "
         "weights where early stopping restored them, batch-norm statistics recalibrated "
         "where the network has them), on the same hold-out; this is the model the test "
