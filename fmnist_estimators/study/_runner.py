@@ -112,7 +112,7 @@ PRESETS = {
     # every model trained with 3 seeds.
     "seed": StudyConfig(seeds=3),
     # Minutes on a laptop: 6,000 training and 2,000 test images, one seed
-    # (a second would take it past 2 minutes on 2 cores).
+    # (a second trains the three models again: about a minute more on 2 cores).
     "quick": StudyConfig(
         n_train=6000, n_test=2000, epochs=4, grid_epochs=1, tune_trials=4, tune_epochs=2
     ),
