@@ -11,6 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
+from ._registry import FAMILIES
+
 _STUDY_HELP = """\
 Run the whole ANN-vs-CNN study of the seed notebook: load Fashion-MNIST, hold
 out a stratified validation set, train the dense ANN and the small CNN with
@@ -207,7 +209,7 @@ def build_parser():
         "cores. Default: seed.",
     )
     study.add_argument(
-        "--models", nargs="+", choices=["ann", "cnn"],
+        "--models", nargs="+", choices=list(FAMILIES),
         help="models to train (default: both)",
     )
     study.add_argument("--epochs", type=_positive_int, help="training epochs of every model")
@@ -281,7 +283,7 @@ def build_parser():
         "hold-out of the training set (the test set is not used) and write "
         "report.html, search_results.csv and best.json to --output.",
     )
-    tune.add_argument("--model", choices=["cnn", "ann"], default="cnn",
+    tune.add_argument("--model", choices=list(FAMILIES), default="cnn",
                       help="model to tune (default: cnn)")
     tune.add_argument(
         "--search", choices=["grid", "halving", "optuna"], default="grid",

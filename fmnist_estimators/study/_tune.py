@@ -9,11 +9,10 @@ from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
 
 from .._io import write_text
 from .._recipes import make_recipe
+from .._registry import FAMILIES
 from ..datasets import fetch_fashion_mnist
 from ..datasets._fashion_mnist import _describe_source
 from ..model_selection import (
-    ann_search_space,
-    cnn_search_space,
     holdout_split,
     optuna_results_table,
     search_results_table,
@@ -44,8 +43,9 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
 
     Parameters
     ----------
-    model : {"ann", "cnn"}, default="cnn"
-        The family to tune, starting from its seed recipe.
+    model : str, default="cnn"
+        The network family to tune, a name of the registry ("ann" or "cnn"),
+        starting from its seed recipe.
     search : {"grid", "halving", "optuna"}, default="grid"
         ``GridSearchCV``; ``HalvingGridSearchCV`` with epochs as the resource
         (1 up to ``epochs``); or Optuna over learning rate, batch size,
@@ -85,8 +85,11 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
     summary : dict
         The content of ``best.json``.
     """
-    if model not in ("ann", "cnn") or search not in SEARCHES:
-        raise ValueError(f"model must be 'ann' or 'cnn' and search one of {SEARCHES}.")
+    if model not in FAMILIES or search not in SEARCHES:
+        raise ValueError(
+            f"model must be one of {list(FAMILIES)} and search one of {SEARCHES}."
+        )
+    family = FAMILIES[model]
     if storage is not None and search != "optuna":
         raise ValueError("A storage keeps an Optuna study: it needs search='optuna'.")
     grid = grid or {"learning_rate": [1e-3, 5e-4], "batch_size": [64, 128]}
@@ -96,8 +99,8 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
         data_source = {"description": _describe_source(train.source), "files": train.source}
         log(f"Data: {data_source['description']}")
         X, y = _subset(train.images, train.target, n_train, random_state)
-        base = make_recipe(f"seed-{model}", epochs=epochs, random_state=random_state)
-        log(f"{search} search of the {model.upper()} on {len(y)} training images ...")
+        base = make_recipe(family.seed_recipe, epochs=epochs, random_state=random_state)
+        log(f"{search} search of the {family.label} on {len(y)} training images ...")
         start = time.perf_counter()
         figure = None
         if search == "optuna":
@@ -112,7 +115,7 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
                         f"({finished}/{n_trials} finished in the study)")
 
             study = tune_with_optuna(
-                base, cnn_search_space if model == "cnn" else ann_search_space, X, y,
+                base, family.search_space_function(), X, y,
                 n_trials=n_trials, validation_fraction=validation_fraction,
                 random_state=random_state, callbacks=[report],
                 storage=storage, study_name=study_name, load_if_exists=load_if_exists,
@@ -159,8 +162,8 @@ def run_tune(*, model="cnn", search="grid", grid=None, epochs=3, n_trials=10,
             _save_figure(figure, staging / "search_heatmap.png")
         parts = [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-            f"<title>Tuning the {model.upper()}</title><style>{_CSS}</style></head><body>",
-            f"<h1>{html.escape(search)} search of the {model.upper()}</h1>",
+            f"<title>Tuning the {family.label}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{html.escape(search)} search of the {family.label}</h1>",
             f"<p class='note'>{len(y):,} training images, validation hold-out "
             f"{validation_fraction:.0%}, {epochs} epoch(s) per candidate, "
             f"{best['wall_time_s']:.0f} s in all. The test set was not used.</p>",
