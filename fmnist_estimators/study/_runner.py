@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from .._io import atomic_path, write_text
 from .._recipes import make_recipe
+from .._registry import FAMILIES
 from .._version import __version__
 from ..datasets import fetch_fashion_mnist
 from ..datasets._fashion_mnist import _describe_source
@@ -35,7 +36,10 @@ from ._analysis import (
 )
 from ._progress import EpochProgress, format_seconds
 
-MODEL_RECIPES = {"ann": ("ANN", "seed-ann"), "cnn": ("CNN", "seed-cnn")}
+# Every network family of the registry, as (label, seed recipe).
+MODEL_RECIPES = {
+    name: (family.label, family.seed_recipe) for name, family in FAMILIES.items()
+}
 TUNED_KEY, TUNED_LABEL = "tuned-cnn", "Tuned CNN"
 
 # The level of every test and the coverage of every interval in the report.
