@@ -629,7 +629,7 @@ def render_report(metrics, folder):
         "model as &lt;model&gt;.joblib (the estimator) and &lt;model&gt;.keras (the "
         "network)"
         + ("." if n_seeds == 1 else
-           f", for the first seed; the other seeds' as &lt;model&gt;-seed&lt;random_state&gt;"
+           ", for the first seed; the other seeds' as &lt;model&gt;-seed&lt;random_state&gt;"
            ".joblib and .keras.")
     )
     return _PAGE.substitute(
