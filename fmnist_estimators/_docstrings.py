@@ -46,7 +46,7 @@ _BLOCKS = {
     test_time_augmentation : bool, default=False
         Average the predicted probabilities of each image and its left-right
         mirror image.
-    dtype_policy : {"float32", "auto", "mixed_bfloat16", "mixed_float16"}, \\
+    dtype_policy : {"float32", "auto", "mixed_bfloat16", "mixed_float16"}, \
             default="float32"
         Precision of the hidden layers' computations (a Keras dtype policy);
         weights and the output probabilities stay float32. "mixed_bfloat16"
