@@ -166,7 +166,10 @@ def test_partial_fit_keeps_learning_new_classes(lr_schedule, fashion_train, fash
     """Each call runs a whole schedule: later calls do not train at its floor."""
     X, y = fashion_train
     X_test, y_test = fashion_test
-    first, later = y < 5, y >= 5
+    # A small first call, whose schedule used to be the only one: later,
+    # larger calls then trained at its floor (recall 0.445 on the new classes
+    # with "one-cycle" before, 0.884 now; 0.916 with a constant rate).
+    first, later = np.flatnonzero(y < 5)[:300], y >= 5
     clf = make_small(ANNClassifier, lr_schedule=lr_schedule, learning_rate=3e-3)
     clf.partial_fit(X[first], y[first], classes=np.arange(10))
     for _ in range(3):
@@ -174,7 +177,7 @@ def test_partial_fit_keeps_learning_new_classes(lr_schedule, fashion_train, fash
     new = y_test >= 5
     recall = recall_score(y_test[new], clf.predict(X_test[new]), average="macro",
                           labels=np.arange(5, 10))
-    assert recall > 0.5
+    assert recall > 0.75
     optimizer = clf.model_.optimizer
     # Adam's step count runs on, and the learning rate ended the call near its floor.
     assert int(optimizer.iterations) == clf.model_.optimizer.iterations.numpy() > 0
