@@ -179,11 +179,10 @@ def optuna_storage(url, *, heartbeat_interval=10, grace_period=60, connect_timeo
     else:
         connect_args = {}
     try:
-        with _quiet_experimental():
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs={"connect_args": connect_args},
-                heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-            )
+        return _create_storage(
+            optuna, url, engine_kwargs={"connect_args": connect_args},
+            heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+        )
     except sqlalchemy.exc.NoSuchModuleError:
         raise ValueError(
             f"The storage URL {where!r} names a database SQLAlchemy does not know ({backend!r})."
@@ -207,6 +206,26 @@ def optuna_storage(url, *, heartbeat_interval=10, grace_period=60, connect_timeo
         if backend == "sqlite":
             reason += " (does its folder exist?)"
         raise ConnectionError(f"Cannot reach the Optuna storage {where}: {reason}") from None
+
+
+def _create_storage(optuna, url, *, attempts=3, **kwargs):
+    """An ``RDBStorage``, tried again when another worker creates its tables too.
+
+    Workers started together on an empty database create Optuna's schema at
+    the same moment; PostgreSQL then refuses all but one with a duplicate
+    key. The schema exists by the next attempt.
+    """
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            with _quiet_experimental():
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
+            racing = any(text in str(error) for text in ("duplicate key", "already exists"))
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def _search_definition(estimator, search_space, X, y, validation_fraction, seed):
