@@ -253,11 +253,11 @@ def test_fused_adam_matches_keras_updates(weight_decay):
 
 @on_tensorflow
 def test_fused_adam_takes_keras_update_without_its_slots(monkeypatch):
-    from fmnist_estimators._backend import _fused_adam
+    from fmnist_estimators._backend import _fused_adam, _probes
 
     # As with a Keras that keeps Adam's moments under other names.
     monkeypatch.setattr(_fused_adam, "_SLOT_ATTRIBUTES", ("_no_such_slot",))
-    _fused_adam._warn_unfused.cache_clear()
+    _probes.warn_once.cache_clear()
     rng = np.random.default_rng(0)
     start = rng.standard_normal((8, 4)).astype("float32")
     gradients = rng.standard_normal((3, 8, 4)).astype("float32")
@@ -273,7 +273,7 @@ def test_fused_adam_takes_keras_update_without_its_slots(monkeypatch):
     np.testing.assert_array_equal(fallback, plain)
     assert not plain_warnings
     assert len(fallback_warnings) == 1 and "Keras' own update" in fallback_warnings[0]
-    _fused_adam._warn_unfused.cache_clear()
+    _probes.warn_once.cache_clear()
 
 
 def test_fused_batch_norm_fuses_a_layer_without_renorm(images):

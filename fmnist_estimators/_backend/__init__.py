@@ -24,7 +24,7 @@ import keras
 from ._batch_norm import fuse_batch_norm
 from ._fused_adam import fuse_adam_updates
 from ._input_pipeline import fit_inputs, validation_inputs
-from ._jax_steps import scanned_training_steps
+from ._jax_steps import forget_scanned_steps, scanned_training_steps
 from ._precision import resolve_dtype_policy
 from ._softmax import keras_keeps_logits, softmax
 from ._executions import whole_executions
@@ -102,7 +102,7 @@ def training_loop(model, fit_kwargs):
 def forget_compiled_steps(model):
     """Drop the model's compiled training steps, so that the next fit traces anew."""
     model.train_function = None
-    vars(model).pop("_fmnist_scanned_steps", None)
+    forget_scanned_steps(model)
 
 
 @contextlib.contextmanager

@@ -16,11 +16,11 @@ read from the optimizer's private slots; where a Keras version keeps them
 elsewhere, the update is Keras' own and a warning says so once.
 """
 
-import functools
 import types
-import warnings
 
 import keras
+
+from ._probes import warn_once
 
 # Keras' private Adam state that the kernel updates in place.
 _SLOT_ATTRIBUTES = ("_get_variable_index", "_momentums", "_velocities")
@@ -77,12 +77,9 @@ def _fused_update_step(self, gradient, variable, learning_rate):
     )
 
 
-@functools.cache
 def _warn_unfused():
-    warnings.warn(
+    warn_once(
         f"This Keras {keras.version()} keeps Adam's moments where fmnist_estimators "
         "does not look for them; Adam uses Keras' own update, which is slower on "
-        "TensorFlow's CPU build but gives the same results.",
-        RuntimeWarning,
-        stacklevel=3,
+        "TensorFlow's CPU build but gives the same results."
     )

@@ -26,6 +26,9 @@ import keras
 
 from ._probes import warn_once
 
+# Where a model keeps its compiled scanned loop between fits.
+_CACHE_ATTRIBUTE = "_fmnist_scanned_steps"
+
 
 @contextlib.contextmanager
 def scanned_training_steps(model, fit_kwargs):
@@ -55,11 +58,11 @@ def scanned_training_steps(model, fit_kwargs):
     # Kept on the model, so that later fits (partial_fit, warm starts) reuse
     # the compiled loop, unless the batch size or the compiled optimizer changed.
     key = (batch_size, n_steps, model.optimizer)
-    cached = getattr(model, "_fmnist_scanned_steps", None)
+    cached = getattr(model, _CACHE_ATTRIBUTE, None)
     if cached is None or cached[:2] != key[:2] or cached[2] is not key[2]:
         cached = (*key, _scanned_train_function(model, batch_size, n_steps))
         # Past Keras' attribute tracking: the optimizer is already tracked.
-        object.__setattr__(model, "_fmnist_scanned_steps", cached)
+        object.__setattr__(model, _CACHE_ATTRIBUTE, cached)
     model.train_function = cached[3]
     # Keras' loop now draws one (execution-sized) batch per call, so that
     # callbacks still see one call per execution.
@@ -69,6 +72,11 @@ def scanned_training_steps(model, fit_kwargs):
     finally:
         model.steps_per_execution = n_steps
         model.train_function = None
+
+
+def forget_scanned_steps(model):
+    """Drop the model's compiled scanned loop, so that the next fit compiles anew."""
+    vars(model).pop(_CACHE_ATTRIBUTE, None)
 
 
 def _keras_loop_passes_the_iterator():
