@@ -15,6 +15,7 @@ _PUBLIC_API = {
     "CNNClassifier": "._cnn",
     "ImageReshaper": "._preprocessing",
     "MisclassifiedImagesDisplay": "._plotting",
+    "ResNetClassifier": "._resnet",
     "SearchHeatmapDisplay": "._plotting",
     "TrainingHistoryDisplay": "._plotting",
     "fetch_fashion_mnist": ".datasets",

@@ -117,6 +117,9 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.verbose = verbose
         vars(self).update(kwargs)
 
+    def _describe_network(self):
+        return "Dense " + "-".join(str(n) for n in self.hidden_layer_sizes)
+
     def _build_hidden_layers(self, x):
         if augments(self.image_shape_, **augmentation(self)):
             x = augmented_images(x, self.image_shape_, **augmentation(self))

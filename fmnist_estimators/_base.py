@@ -257,6 +257,10 @@ width) or (n_samples, height, width, 1)
             policy=self.dtype_policy_, name=type(self).__name__,
         )
 
+    def _describe_network(self):  # pragma: no cover - abstract
+        """A few words on the network, for reports ("Conv 32-64, Dense 64")."""
+        raise NotImplementedError
+
     def _build_hidden_layers(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -149,6 +149,11 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         self.verbose = verbose
         vars(self).update(kwargs)
 
+    def _describe_network(self):
+        convs = "-".join(str(n) for n in self.filters)
+        dense = "-".join(str(n) for n in self.dense_units)
+        return f"Conv {convs}, Dense {dense}"
+
     def _build_hidden_layers(self, x):
         height, width = self.image_shape_
         k = self.kernel_size

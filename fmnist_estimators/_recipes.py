@@ -85,6 +85,7 @@ _RECIPES = {
     ),
     "ann": ("ann", {}, "ANNClassifier's defaults."),
     "cnn": ("cnn", {}, "CNNClassifier's defaults."),
+    "resnet": ("resnet", {}, "ResNetClassifier's defaults."),
 }
 
 
@@ -100,7 +101,7 @@ def list_recipes():
     --------
     >>> from fmnist_estimators import list_recipes
     >>> sorted(list_recipes())
-    ['ann', 'best-cnn', 'cnn', 'fast-cnn', 'seed-ann', 'seed-cnn', 'wide-cnn']
+    ['ann', 'best-cnn', 'cnn', 'fast-cnn', 'resnet', 'seed-ann', 'seed-cnn', 'wide-cnn']
     """
     return {name: description for name, (_, _, description) in _RECIPES.items()}
 
@@ -118,7 +119,7 @@ def make_recipe(name, **params):
 
     Returns
     -------
-    estimator : ANNClassifier or CNNClassifier
+    estimator : ANNClassifier, CNNClassifier or ResNetClassifier
         An ordinary estimator: it can be cloned, searched and put in a
         pipeline.
 

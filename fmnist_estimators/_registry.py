@@ -26,7 +26,9 @@ class Family:
     module : str
         Private module that defines the class (and its search space).
     seed_recipe : str
-        The recipe of the seed notebook's network of this family.
+        The recipe that the study and the tune command start from: the seed
+        notebook's network for the two families it has, the defaults for the
+        others.
     search_space : str
         The Optuna search space, ``trial -> parameters``, as
         ``"module:function"``.
@@ -61,6 +63,9 @@ FAMILIES = {
                f"{_SPACES}:ann_search_space", {"hidden_layer_sizes": (16,)}),
         Family("cnn", "CNN", "CNNClassifier", "fmnist_estimators._cnn", "seed-cnn",
                f"{_SPACES}:cnn_search_space", {"filters": (4,), "dense_units": (8,)}),
+        Family("resnet", "ResNet", "ResNetClassifier", "fmnist_estimators._resnet",
+               "resnet", "fmnist_estimators._resnet:resnet_search_space",
+               {"filters": (4, 8)}),
     )
 }
 

@@ -20,9 +20,15 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 
-from fmnist_estimators import ANNClassifier, CNNClassifier, ImageReshaper, make_recipe
+from fmnist_estimators import (
+    ANNClassifier,
+    CNNClassifier,
+    ImageReshaper,
+    ResNetClassifier,
+    make_recipe,
+)
 
-FAMILIES = [ANNClassifier, CNNClassifier]
+FAMILIES = [ANNClassifier, CNNClassifier, ResNetClassifier]
 # The study's plain training (no schedule, no regularisation) learns fastest on
 # the few epochs and images these tests can afford.
 PLAIN = {"lr_schedule": "constant", "learning_rate": 1e-3, "dropout": 0.0,
@@ -30,6 +36,9 @@ PLAIN = {"lr_schedule": "constant", "learning_rate": 1e-3, "dropout": 0.0,
 SMALL = {
     ANNClassifier: {"hidden_layer_sizes": (64,), "batch_size": 32, **PLAIN},
     CNNClassifier: {"filters": (8, 16), "dense_units": (32,), "batch_size": 32, **PLAIN},
+    # Pre-activation blocks learn this fast only with their normalisation.
+    ResNetClassifier: {"filters": (8, 16, 32), "batch_size": 32, **PLAIN,
+                       "batch_normalization": True, "learning_rate": 3e-3},
 }
 
 

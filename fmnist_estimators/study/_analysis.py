@@ -27,14 +27,6 @@ def latency(estimator, X, n_calls=LATENCY_CALLS):
     return float(np.median(times))
 
 
-def _network(params):
-    if "filters" in params:
-        convs = "-".join(str(f) for f in params["filters"])
-        dense = "-".join(str(u) for u in params["dense_units"])
-        return f"Conv {convs}, Dense {dense}"
-    return "Dense " + "-".join(str(u) for u in params["hidden_layer_sizes"])
-
-
 def _regularisation(params):
     parts = []
     if params.get("dropout"):
@@ -62,7 +54,7 @@ def training_settings(estimator):
         # Keras' EarlyStopping restores the weights of the lowest validation loss.
         returned = int(np.argmin(history["val_loss"])) + 1
     return {
-        "network": _network(params),
+        "network": estimator._describe_network(),
         "weights": int(estimator.model_.count_params()),
         "epochs": int(params["epochs"]),
         "epochs_trained": trained,
