@@ -17,6 +17,7 @@ _PUBLIC_API = {
     "MisclassifiedImagesDisplay": "._plotting",
     "SearchHeatmapDisplay": "._plotting",
     "TrainingHistoryDisplay": "._plotting",
+    "export_onnx": "._onnx",
     "fetch_fashion_mnist": ".datasets",
     "list_recipes": "._recipes",
     "make_recipe": "._recipes",
