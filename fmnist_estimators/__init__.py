@@ -18,6 +18,7 @@ _PUBLIC_API = {
     "ResNetClassifier": "._resnet",
     "SearchHeatmapDisplay": "._plotting",
     "TrainingHistoryDisplay": "._plotting",
+    "export_onnx": "._onnx",
     "fetch_fashion_mnist": ".datasets",
     "list_recipes": "._recipes",
     "make_recipe": "._recipes",

@@ -28,11 +28,16 @@ from ._backend import accelerate, resolve_dtype_policy
 from ._network import build_network, is_image
 from ._optimization import compile_arguments
 from ._params import check_parameter_names, check_routed_sizes
+from ._persistence import network_from_bytes, network_to_bytes
 from ._random import resolve_seed, seeded
 from ._scikeras import KerasWrapper
 from ._validation import resolve_pixel_scale, validate_images, warn_on_pixel_range
 from ._version import __version__
 from .model_selection._split import n_validation
+
+
+# Fitted callbacks (scikeras' lists), which hold the live network.
+_CALLBACK_STATE = ("_fit_callbacks", "_predict_callbacks")
 
 
 def _release(version):
@@ -275,8 +280,15 @@ width) or (n_samples, height, width, 1)
 
     # ---------------------------------------------------------- persistence
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python 3.11+ the inherited method returns ``__dict__`` itself.
+        state = dict(super().__getstate__())
         state["_fmnist_estimators_version"] = __version__
+        if "model_" in state:
+            # Bytes, which pickle and skops.io both store (_persistence).
+            state["model_"] = network_to_bytes(state["model_"])
+        # The callbacks refer to the live network; they are rebuilt on loading.
+        for name in _CALLBACK_STATE:
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state):
@@ -289,10 +301,14 @@ width) or (n_samples, height, width, 1)
                 f"Install fmnist_estimators=={saved_with} to load it, or share the "
                 "network as a .keras file (model_.save), which any version reads."
             )
+        if isinstance(state.get("model_"), bytes | bytearray):
+            state["model_"] = network_from_bytes(bytes(state["model_"]))
         super().__setstate__(state)
         if hasattr(self, "model_"):
-            # Unpickling rebuilt the network from its Keras configuration.
+            # Loading rebuilt the network from its Keras configuration.
             self.model_ = accelerate(self.model_)
+            if not all(hasattr(self, name) for name in _CALLBACK_STATE):
+                self._initialize_callbacks()
 
     # ----------------------------------------------------------- inference
     def _predict_raw(self, X, **kwargs):

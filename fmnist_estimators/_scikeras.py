@@ -4,7 +4,9 @@ scikeras' :class:`~scikeras.wrappers.BaseWrapper` gives the estimators their
 ``fit``/``partial_fit`` control flow (initialise or continue, encode the
 targets, call ``_fit_keras_model``), routed ``prefix__name`` parameters in
 ``set_params``, callbacks given as classes, and, through the patches that
-``import scikeras`` applies to Keras, the pickling of Keras models.
+``import scikeras`` applies to Keras, the pickling of Keras objects given
+as parameters (the fitted network is kept as ``.keras`` bytes by the
+estimator itself, ``_persistence``).
 scikeras has had no release since 0.13.0 (2024) and its repository was
 archived in 2026: keeping it here, behind :class:`KerasWrapper`, means that
 replacing it touches this module only (``docs/user_guide/scikeras.rst`` says

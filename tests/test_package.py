@@ -46,3 +46,12 @@ def test_registry_is_light():
         "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_api_page_lists_every_public_name():
+    from pathlib import Path
+
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    missing = [name for name in fmnist_estimators.__all__
+               if name != "__version__" and f"\n   {name}\n" not in api]
+    assert not missing
