@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from fmnist_estimators import _cli
-from fmnist_estimators.datasets import _fashion_mnist, fetch_fashion_mnist
+from fmnist_estimators.datasets import _files, fetch_fashion_mnist
 from fmnist_estimators.model_selection import holdout_split
 from fmnist_estimators.study import PRESETS, StudyConfig, _runner, _tune, run_study
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 needs_system_copy = pytest.mark.skipif(
-    not all((SYSTEM_DIR / name).is_file() for name in _fashion_mnist._FILES),
+    not all((SYSTEM_DIR / name).is_file() for name in _files._FILES),
     reason=f"the Fashion-MNIST files are not in {SYSTEM_DIR} (apt-get install "
     "dataset-fashion-mnist)",
 )
@@ -157,9 +157,9 @@ def test_data_source_description(origins, expected):
                "download": "/home/fashion_mnist"}
     source = {
         name: {"path": f"{folders[origin]}/{name}", "origin": origin, "sha256": "..."}
-        for name, origin in zip(_fashion_mnist._FILES, origins)
+        for name, origin in zip(_files._FILES, origins)
     }
-    assert _fashion_mnist._describe_source(source) == expected
+    assert _files._describe_source(source) == expected
 
 
 @needs_system_copy
@@ -173,9 +173,9 @@ def test_the_loader_says_where_each_file_came_from(tmp_path):
 
     assert source == {
         labels: {"path": str(cache / labels), "origin": "cache",
-                 "sha256": _fashion_mnist._FILES[labels][1]},
+                 "sha256": _files._FILES[labels][1]},
         images: {"path": str(SYSTEM_DIR / images), "origin": "system",
-                 "sha256": _fashion_mnist._FILES[images][1]},
+                 "sha256": _files._FILES[images][1]},
     }
     fetch_fashion_mnist(subset="test", data_home=tmp_path / "missing")
     assert not (tmp_path / "missing").exists()
@@ -195,8 +195,8 @@ def test_a_missing_data_home_is_not_created_and_the_source_is_reported(tmp_path)
     assert on_disk["data_source"] == metrics["data_source"]
     assert on_disk["data_source"]["description"] == SYSTEM_COPY
     files = on_disk["data_source"]["files"]
-    assert sorted(files) == sorted(_fashion_mnist._FILES)
-    assert all(f["origin"] == "system" and f["sha256"] == _fashion_mnist._FILES[name][1]
+    assert sorted(files) == sorted(_files._FILES)
+    assert all(f["origin"] == "system" and f["sha256"] == _files._FILES[name][1]
                for name, f in files.items())
     report = (tmp_path / "out" / "report.html").read_text()
     assert f"Data: {html.escape(SYSTEM_COPY)}." in report

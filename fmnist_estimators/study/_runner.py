@@ -20,7 +20,7 @@ from .._recipes import make_recipe
 from .._registry import FAMILIES
 from .._version import __version__
 from ..datasets import fetch_fashion_mnist
-from ..datasets._fashion_mnist import _describe_source
+from ..datasets._files import _describe_source
 from ..metrics import combine_comparisons, compare_models, reliability_table
 from ..model_selection import holdout_split
 from ._analysis import (

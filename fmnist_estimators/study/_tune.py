@@ -11,7 +11,7 @@ from .._io import write_text
 from .._recipes import make_recipe
 from .._registry import FAMILIES
 from ..datasets import fetch_fashion_mnist
-from ..datasets._fashion_mnist import _describe_source
+from ..datasets._files import _describe_source
 from ..model_selection import (
     holdout_split,
     optuna_results_table,
