@@ -20,7 +20,7 @@ import pytest
 from fmnist_estimators import _cli
 from fmnist_estimators.datasets import _files, fetch_fashion_mnist
 from fmnist_estimators.model_selection import holdout_split
-from fmnist_estimators.study import PRESETS, StudyConfig, _runner, _tune, run_study
+from fmnist_estimators.study import PRESETS, StudyConfig, _data, _output, _tune, run_study
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 needs_system_copy = pytest.mark.skipif(
@@ -127,7 +127,7 @@ def test_fewest_training_images_is_the_smallest_stratified_holdout():
     fewest = _cli._fewest_training_images()
 
     def classes_on_each_side(n):
-        _, y = _runner._subset(bunch.images, bunch.target, n, random_state=0)
+        _, y = _data._subset(bunch.images, bunch.target, n, random_state=0)
         train, val = holdout_split(y, validation_fraction=_cli._VALIDATION_FRACTION,
                                    random_state=0)
         return len(np.unique(y[train])), len(np.unique(y[val]))
@@ -138,7 +138,7 @@ def test_fewest_training_images_is_the_smallest_stratified_holdout():
 
 def test_a_subset_of_nearly_all_images_is_allowed():
     bunch = fetch_fashion_mnist(subset="test")
-    X, y = _runner._subset(bunch.images, bunch.target, 9_995, random_state=0)
+    X, y = _data._subset(bunch.images, bunch.target, 9_995, random_state=0)
     assert len(X) == len(y) == 9_995
 
 
@@ -208,7 +208,7 @@ def _failing_fetch(**kwargs):
 
 
 def test_a_failed_study_leaves_no_empty_partial_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(_runner, "fetch_fashion_mnist", _failing_fetch)
+    monkeypatch.setattr(_data, "fetch_fashion_mnist", _failing_fetch)
     lines = []
     with pytest.raises(OSError, match="no network"):
         run_study(StudyConfig(n_train=600, n_test=200), tmp_path / "out", log=lines.append)
@@ -220,7 +220,7 @@ def test_a_failed_study_leaves_no_empty_partial_folder(tmp_path, monkeypatch):
 
 
 def test_a_failed_overwrite_keeps_the_old_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(_runner, "fetch_fashion_mnist", _failing_fetch)
+    monkeypatch.setattr(_data, "fetch_fashion_mnist", _failing_fetch)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "report.html").write_text("old report")
     lines = []
@@ -257,7 +257,7 @@ def test_files_of_a_stopped_run_are_kept_and_named(tmp_path):
     for name in ("ann.joblib", "ann.keras", "cnn.joblib", "cnn.keras", "comparison.csv"):
         (staging / name).write_text("")
 
-    message = _runner._what_was_kept(staging, tmp_path / "out")
+    message = _output._what_was_kept(staging, tmp_path / "out")
 
     assert message == (
         f"Kept 5 file(s) in '{staging}' (ann.joblib, ann.keras, cnn.joblib, cnn.keras, ...) "

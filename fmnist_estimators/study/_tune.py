@@ -20,14 +20,8 @@ from ..model_selection import (
 )
 from ..model_selection._optuna import StudyConflictError, _where
 from ._report import _CSS, _image_tag, _table
-from ._runner import (
-    _prepare_output,
-    _publish,
-    _save_figure,
-    _subset,
-    _what_was_kept,
-    _write_csv,
-)
+from ._data import _subset
+from ._output import _prepare_output, _publish, _save_figure, _what_was_kept, _write_csv
 
 SEARCHES = ("grid", "halving", "optuna")
 
