@@ -184,7 +184,8 @@ def _write_report(staging, config, data, runs, results, evaluation, searches, st
 
     Returns the content of metrics.json and the summary table.
     """
-    from ._report import plot_figures, render_report
+    from ._figures import plot_figures
+    from ._report import render_report
 
     models = {key: estimators[0] for key, estimators in runs.items()}  # the first seed's
     labels = {key: results[key]["label"] for key in models}
