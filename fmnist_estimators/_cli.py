@@ -168,7 +168,7 @@ def _open_storage(args):
     name = name or (f"fmnist-tune-{args.model}" if args.command == "tune"
                     else "fmnist-study-tuned-cnn")
     try:
-        from .model_selection._optuna import _import_optuna, _where, optuna_storage
+        from .model_selection._optuna_storage import _import_optuna, _where, optuna_storage
 
         storage = optuna_storage(url)
         optuna = _import_optuna()
@@ -402,7 +402,7 @@ def main(argv=None):
         return 2
     except Exception as error:
         # A study created for another search (found once the data is loaded).
-        from .model_selection._optuna import StudyConflictError
+        from .model_selection._optuna_storage import StudyConflictError
 
         if not isinstance(error, StudyConflictError):
             raise

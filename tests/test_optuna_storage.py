@@ -33,7 +33,7 @@ from fmnist_estimators.model_selection import (  # noqa: E402
     optuna_storage,
     tune_with_optuna,
 )
-from fmnist_estimators.model_selection._optuna import StudyConflictError  # noqa: E402
+from fmnist_estimators.model_selection._optuna_storage import StudyConflictError  # noqa: E402
 
 N_IMAGES = 300
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)

@@ -18,7 +18,7 @@ from ..model_selection import (
     search_results_table,
     tune_with_optuna,
 )
-from ..model_selection._optuna import StudyConflictError, _where
+from ..model_selection._optuna_storage import StudyConflictError, _where
 from ._html import _CSS, _image_tag, _table
 from ._data import _subset
 from ._output import _prepare_output, _publish, _save_figure, _what_was_kept, _write_csv
