@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmnist_estimators import _cli
+from fmnist_estimators import _cli_checks, _cli_parser
 from fmnist_estimators.datasets import _files, fetch_fashion_mnist
 from fmnist_estimators.model_selection import holdout_split
 from fmnist_estimators.study import PRESETS, StudyConfig, _data, _output, _tune, run_study
@@ -108,27 +108,28 @@ def test_bad_input_is_refused_in_one_line_before_heavy_imports(args, expected, t
 def test_the_limits_themselves_are_accepted(args, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "existing").mkdir()
-    parsed = _cli.build_parser().parse_args(shlex.split(args))
-    assert list(_cli._input_errors(parsed)) == []
+    parsed = _cli_parser.build_parser().parse_args(shlex.split(args))
+    assert list(_cli_checks._input_errors(parsed)) == []
 
 
 def test_the_sizes_known_to_the_cli_are_the_data_sets_and_the_runners():
-    for subset, n_images in _cli._N_IMAGES.items():
+    for subset, n_images in _cli_parser._N_IMAGES.items():
         target = fetch_fashion_mnist(subset=subset).target
         assert len(target) == n_images
-        assert len(np.unique(target)) == _cli._N_CLASSES
-    assert {c.validation_fraction for c in PRESETS.values()} == {_cli._VALIDATION_FRACTION}
+        assert len(np.unique(target)) == _cli_parser._N_CLASSES
+    fraction = _cli_parser._VALIDATION_FRACTION
+    assert {c.validation_fraction for c in PRESETS.values()} == {fraction}
     default = inspect.signature(_tune.run_tune).parameters["validation_fraction"].default
-    assert default == _cli._VALIDATION_FRACTION
+    assert default == fraction
 
 
 def test_fewest_training_images_is_the_smallest_stratified_holdout():
     bunch = fetch_fashion_mnist(subset="train")
-    fewest = _cli._fewest_training_images()
+    fewest = _cli_parser._fewest_training_images()
 
     def classes_on_each_side(n):
         _, y = _data._subset(bunch.images, bunch.target, n, random_state=0)
-        train, val = holdout_split(y, validation_fraction=_cli._VALIDATION_FRACTION,
+        train, val = holdout_split(y, validation_fraction=_cli_parser._VALIDATION_FRACTION,
                                    random_state=0)
         return len(np.unique(y[train])), len(np.unique(y[val]))
 
