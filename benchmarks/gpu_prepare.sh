@@ -50,12 +50,14 @@ mkdir -p "$staging/data/fashion_mnist"
 import sys
 from pathlib import Path
 
-from fmnist_estimators.datasets import _fashion_mnist as fm
+from sklearn.datasets import get_data_home
 
-data_home = Path(fm.get_data_home()) / "fashion_mnist"
-for images, labels in fm._SPLITS.values():
+from fmnist_estimators.datasets import _fashion_mnist, _files
+
+data_home = Path(get_data_home()) / "fashion_mnist"
+for images, labels in _fashion_mnist._SPLITS.values():
     for filename in (images, labels):
-        raw = fm._load_raw(filename, data_home, download_if_missing=True)
+        raw, _, _ = _files._load_raw(filename, data_home, download_if_missing=True)
         (Path(sys.argv[1]) / filename).write_bytes(raw)
 PY
 

@@ -54,7 +54,7 @@ class Family:
         return getattr(importlib.import_module(module), function)
 
 
-_SPACES = "fmnist_estimators.model_selection._optuna"
+_SPACES = "fmnist_estimators.model_selection._search_spaces"
 
 FAMILIES = {
     family.name: family

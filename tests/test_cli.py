@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmnist_estimators import _cli
-from fmnist_estimators.datasets import _fashion_mnist, fetch_fashion_mnist
+from fmnist_estimators import _cli_checks, _cli_parser
+from fmnist_estimators.datasets import _files, fetch_fashion_mnist
 from fmnist_estimators.model_selection import holdout_split
-from fmnist_estimators.study import PRESETS, StudyConfig, _runner, _tune, run_study
+from fmnist_estimators.study import PRESETS, StudyConfig, _data, _output, _tune, run_study
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 needs_system_copy = pytest.mark.skipif(
-    not all((SYSTEM_DIR / name).is_file() for name in _fashion_mnist._FILES),
+    not all((SYSTEM_DIR / name).is_file() for name in _files._FILES),
     reason=f"the Fashion-MNIST files are not in {SYSTEM_DIR} (apt-get install "
     "dataset-fashion-mnist)",
 )
@@ -108,27 +108,28 @@ def test_bad_input_is_refused_in_one_line_before_heavy_imports(args, expected, t
 def test_the_limits_themselves_are_accepted(args, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "existing").mkdir()
-    parsed = _cli.build_parser().parse_args(shlex.split(args))
-    assert list(_cli._input_errors(parsed)) == []
+    parsed = _cli_parser.build_parser().parse_args(shlex.split(args))
+    assert list(_cli_checks._input_errors(parsed)) == []
 
 
 def test_the_sizes_known_to_the_cli_are_the_data_sets_and_the_runners():
-    for subset, n_images in _cli._N_IMAGES.items():
+    for subset, n_images in _cli_parser._N_IMAGES.items():
         target = fetch_fashion_mnist(subset=subset).target
         assert len(target) == n_images
-        assert len(np.unique(target)) == _cli._N_CLASSES
-    assert {c.validation_fraction for c in PRESETS.values()} == {_cli._VALIDATION_FRACTION}
+        assert len(np.unique(target)) == _cli_parser._N_CLASSES
+    fraction = _cli_parser._VALIDATION_FRACTION
+    assert {c.validation_fraction for c in PRESETS.values()} == {fraction}
     default = inspect.signature(_tune.run_tune).parameters["validation_fraction"].default
-    assert default == _cli._VALIDATION_FRACTION
+    assert default == fraction
 
 
 def test_fewest_training_images_is_the_smallest_stratified_holdout():
     bunch = fetch_fashion_mnist(subset="train")
-    fewest = _cli._fewest_training_images()
+    fewest = _cli_parser._fewest_training_images()
 
     def classes_on_each_side(n):
-        _, y = _runner._subset(bunch.images, bunch.target, n, random_state=0)
-        train, val = holdout_split(y, validation_fraction=_cli._VALIDATION_FRACTION,
+        _, y = _data._subset(bunch.images, bunch.target, n, random_state=0)
+        train, val = holdout_split(y, validation_fraction=_cli_parser._VALIDATION_FRACTION,
                                    random_state=0)
         return len(np.unique(y[train])), len(np.unique(y[val]))
 
@@ -138,7 +139,7 @@ def test_fewest_training_images_is_the_smallest_stratified_holdout():
 
 def test_a_subset_of_nearly_all_images_is_allowed():
     bunch = fetch_fashion_mnist(subset="test")
-    X, y = _runner._subset(bunch.images, bunch.target, 9_995, random_state=0)
+    X, y = _data._subset(bunch.images, bunch.target, 9_995, random_state=0)
     assert len(X) == len(y) == 9_995
 
 
@@ -157,9 +158,9 @@ def test_data_source_description(origins, expected):
                "download": "/home/fashion_mnist"}
     source = {
         name: {"path": f"{folders[origin]}/{name}", "origin": origin, "sha256": "..."}
-        for name, origin in zip(_fashion_mnist._FILES, origins)
+        for name, origin in zip(_files._FILES, origins)
     }
-    assert _fashion_mnist._describe_source(source) == expected
+    assert _files._describe_source(source) == expected
 
 
 @needs_system_copy
@@ -173,9 +174,9 @@ def test_the_loader_says_where_each_file_came_from(tmp_path):
 
     assert source == {
         labels: {"path": str(cache / labels), "origin": "cache",
-                 "sha256": _fashion_mnist._FILES[labels][1]},
+                 "sha256": _files._FILES[labels][1]},
         images: {"path": str(SYSTEM_DIR / images), "origin": "system",
-                 "sha256": _fashion_mnist._FILES[images][1]},
+                 "sha256": _files._FILES[images][1]},
     }
     fetch_fashion_mnist(subset="test", data_home=tmp_path / "missing")
     assert not (tmp_path / "missing").exists()
@@ -195,8 +196,8 @@ def test_a_missing_data_home_is_not_created_and_the_source_is_reported(tmp_path)
     assert on_disk["data_source"] == metrics["data_source"]
     assert on_disk["data_source"]["description"] == SYSTEM_COPY
     files = on_disk["data_source"]["files"]
-    assert sorted(files) == sorted(_fashion_mnist._FILES)
-    assert all(f["origin"] == "system" and f["sha256"] == _fashion_mnist._FILES[name][1]
+    assert sorted(files) == sorted(_files._FILES)
+    assert all(f["origin"] == "system" and f["sha256"] == _files._FILES[name][1]
                for name, f in files.items())
     report = (tmp_path / "out" / "report.html").read_text()
     assert f"Data: {html.escape(SYSTEM_COPY)}." in report
@@ -208,7 +209,7 @@ def _failing_fetch(**kwargs):
 
 
 def test_a_failed_study_leaves_no_empty_partial_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(_runner, "fetch_fashion_mnist", _failing_fetch)
+    monkeypatch.setattr(_data, "fetch_fashion_mnist", _failing_fetch)
     lines = []
     with pytest.raises(OSError, match="no network"):
         run_study(StudyConfig(n_train=600, n_test=200), tmp_path / "out", log=lines.append)
@@ -220,7 +221,7 @@ def test_a_failed_study_leaves_no_empty_partial_folder(tmp_path, monkeypatch):
 
 
 def test_a_failed_overwrite_keeps_the_old_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(_runner, "fetch_fashion_mnist", _failing_fetch)
+    monkeypatch.setattr(_data, "fetch_fashion_mnist", _failing_fetch)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "report.html").write_text("old report")
     lines = []
@@ -257,7 +258,7 @@ def test_files_of_a_stopped_run_are_kept_and_named(tmp_path):
     for name in ("ann.joblib", "ann.keras", "cnn.joblib", "cnn.keras", "comparison.csv"):
         (staging / name).write_text("")
 
-    message = _runner._what_was_kept(staging, tmp_path / "out")
+    message = _output._what_was_kept(staging, tmp_path / "out")
 
     assert message == (
         f"Kept 5 file(s) in '{staging}' (ann.joblib, ann.keras, cnn.joblib, cnn.keras, ...) "

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmnist_estimators.datasets import _fashion_mnist, fetch_fashion_mnist
+from fmnist_estimators.datasets import _files, _idx, fetch_fashion_mnist
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
-FILES = _fashion_mnist._FILES
+FILES = _files._FILES
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 TEST_IMAGES, TEST_LABELS = TEST_FILES
 
@@ -63,8 +63,8 @@ def _unreachable_url():
 def _load_from_system(subset, tmp_dir):
     """Fetch with an empty data home and no mirror: only the system copy can serve."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
-        mp.setattr(_fashion_mnist, "_MIRRORS", (_unreachable_url(),))
+        mp.setattr(_files, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
+        mp.setattr(_files, "_MIRRORS", (_unreachable_url(),))
         return fetch_fashion_mnist(subset=subset, data_home=tmp_dir)
 
 
@@ -154,7 +154,7 @@ def test_subset_all_is_train_then_test(train_set, test_set, tmp_path):
 
 
 def test_return_X_y(test_set, tmp_path, monkeypatch):
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
     X, y = fetch_fashion_mnist(subset="test", data_home=tmp_path, return_X_y=True)
 
     np.testing.assert_array_equal(X, test_set.data)
@@ -200,7 +200,7 @@ def _regzip(filename, edit):
 
 def test_parse_idx_reads_the_real_labels(test_set):
     raw = (SYSTEM_DIR / TEST_LABELS).read_bytes()
-    labels = _fashion_mnist._parse_idx(raw, TEST_LABELS, _fashion_mnist._LABELS_MAGIC)
+    labels = _idx._parse_idx(raw, TEST_LABELS, _idx._LABELS_MAGIC)
 
     np.testing.assert_array_equal(labels, test_set.target)
 
@@ -211,7 +211,7 @@ def test_parse_idx_rejects_a_wrong_magic_number():
 
     raw = _regzip(TEST_LABELS, swap_magic)
     with pytest.raises(ValueError, match=f"{TEST_LABELS} has magic number 2051"):
-        _fashion_mnist._parse_idx(raw, TEST_LABELS, _fashion_mnist._LABELS_MAGIC)
+        _idx._parse_idx(raw, TEST_LABELS, _idx._LABELS_MAGIC)
 
 
 def test_parse_idx_rejects_a_length_that_contradicts_the_header():
@@ -222,13 +222,13 @@ def test_parse_idx_rejects_a_length_that_contradicts_the_header():
     with pytest.raises(
         ValueError, match=rf"{TEST_IMAGES} declares shape \(10000, 28, 28\)"
     ):
-        _fashion_mnist._parse_idx(raw, TEST_IMAGES, _fashion_mnist._IMAGES_MAGIC)
+        _idx._parse_idx(raw, TEST_IMAGES, _idx._IMAGES_MAGIC)
 
 
 def test_parse_idx_rejects_data_that_is_not_gzip():
     raw = gzip.decompress((SYSTEM_DIR / TEST_LABELS).read_bytes())
     with pytest.raises(ValueError, match=f"{TEST_LABELS} is not a valid gzip file"):
-        _fashion_mnist._parse_idx(raw, TEST_LABELS, _fashion_mnist._LABELS_MAGIC)
+        _idx._parse_idx(raw, TEST_LABELS, _idx._LABELS_MAGIC)
 
 
 # --- Where the files come from -----------------------------------------------
@@ -289,15 +289,15 @@ def server(tmp_path_factory):
 @pytest.fixture
 def no_system_copy(monkeypatch):
     """No system copy, fast retries: only the data home and the mirrors count."""
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", ())
-    monkeypatch.setattr(_fashion_mnist, "_DOWNLOAD_ATTEMPTS", 2)
-    monkeypatch.setattr(_fashion_mnist, "_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(_fashion_mnist, "_DOWNLOAD_TIMEOUT", 10)
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", ())
+    monkeypatch.setattr(_files, "_DOWNLOAD_ATTEMPTS", 2)
+    monkeypatch.setattr(_files, "_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(_files, "_DOWNLOAD_TIMEOUT", 10)
 
 
 def test_system_copy_is_used_without_downloading(test_set, tmp_path, monkeypatch):
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (_unreachable_url(),))
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
+    monkeypatch.setattr(_files, "_MIRRORS", (_unreachable_url(),))
 
     bunch = fetch_fashion_mnist(subset="test", data_home=tmp_path)
 
@@ -308,7 +308,7 @@ def test_system_copy_is_used_without_downloading(test_set, tmp_path, monkeypatch
 def test_download_of_good_files(
     test_set, tmp_path, server, no_system_copy, monkeypatch
 ):
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (server["good"],))
+    monkeypatch.setattr(_files, "_MIRRORS", (server["good"],))
 
     bunch = fetch_fashion_mnist(subset="test", data_home=tmp_path)
 
@@ -319,7 +319,7 @@ def test_download_of_good_files(
     assert all(_is_original(cache / name) for name in TEST_FILES)
 
     # The second time, the cache serves without any mirror.
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (_unreachable_url(),))
+    monkeypatch.setattr(_files, "_MIRRORS", (_unreachable_url(),))
     bunch = fetch_fashion_mnist(subset="test", data_home=tmp_path)
     np.testing.assert_array_equal(bunch.target, test_set.target)
 
@@ -329,7 +329,7 @@ def test_download_falls_back_to_the_next_mirror(
 ):
     missing = server["good"].replace("/good/", "/nowhere/")  # answers 404
     monkeypatch.setattr(
-        _fashion_mnist, "_MIRRORS", (_unreachable_url(), missing, server["good"])
+        _files, "_MIRRORS", (_unreachable_url(), missing, server["good"])
     )
 
     with pytest.warns(UserWarning, match="retrying"):
@@ -350,7 +350,7 @@ def test_download_falls_back_to_the_next_mirror(
 def test_bad_download_is_rejected(
     kind, reason, tmp_path, server, no_system_copy, monkeypatch
 ):
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (server[kind],))
+    monkeypatch.setattr(_files, "_MIRRORS", (server[kind],))
     url = re.escape(f"{server[kind]}{TEST_IMAGES}")
 
     # The error names the file and the URL, and says what is wrong.
@@ -365,7 +365,7 @@ def test_bad_download_is_rejected(
 
 def test_unreachable_mirror(tmp_path, no_system_copy, monkeypatch):
     url = _unreachable_url()
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (url,))
+    monkeypatch.setattr(_files, "_MIRRORS", (url,))
 
     file_url = re.escape(f"{url}{TEST_IMAGES}")
     with (
@@ -374,7 +374,7 @@ def test_unreachable_mirror(tmp_path, no_system_copy, monkeypatch):
     ):
         fetch_fashion_mnist(subset="test", data_home=tmp_path)
 
-    assert len(record) == _fashion_mnist._DOWNLOAD_ATTEMPTS - 1
+    assert len(record) == _files._DOWNLOAD_ATTEMPTS - 1
     assert _files_in(tmp_path / "fashion_mnist") == []
 
 
@@ -390,7 +390,7 @@ def _corrupt_cache(data_home, name):
 def test_bad_cached_file_is_replaced_by_a_download(
     test_set, tmp_path, server, no_system_copy, monkeypatch
 ):
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (server["good"],))
+    monkeypatch.setattr(_files, "_MIRRORS", (server["good"],))
     cache = _corrupt_cache(tmp_path, TEST_LABELS)
 
     with pytest.warns(UserWarning, match=f"bad cached file .*{TEST_LABELS}.*SHA-256"):
@@ -401,8 +401,8 @@ def test_bad_cached_file_is_replaced_by_a_download(
 
 
 def test_bad_cached_file_gives_way_to_the_system_copy(test_set, tmp_path, monkeypatch):
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (_unreachable_url(),))
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", (str(SYSTEM_DIR),))
+    monkeypatch.setattr(_files, "_MIRRORS", (_unreachable_url(),))
     cache = _corrupt_cache(tmp_path, TEST_LABELS)
 
     with pytest.warns(UserWarning, match=f"bad cached file .*{TEST_LABELS}"):
@@ -413,7 +413,7 @@ def test_bad_cached_file_gives_way_to_the_system_copy(test_set, tmp_path, monkey
 
 
 def test_missing_files_without_download(tmp_path, no_system_copy, monkeypatch):
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(tmp_path / "system"),))
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", (str(tmp_path / "system"),))
 
     with pytest.raises(FileNotFoundError) as excinfo:
         fetch_fashion_mnist(
@@ -439,7 +439,7 @@ def bad_system_copy(tmp_path, monkeypatch):
     for name in TEST_FILES:
         shutil.copyfile(SYSTEM_DIR / name, system / name)
     (system / TEST_LABELS).write_bytes((SYSTEM_DIR / TEST_LABELS).read_bytes()[:-1])
-    monkeypatch.setattr(_fashion_mnist, "_SYSTEM_DIRS", (str(system),))
+    monkeypatch.setattr(_files, "_SYSTEM_DIRS", (str(system),))
     return system
 
 
@@ -452,8 +452,8 @@ def test_bad_system_copy_without_download(tmp_path, bad_system_copy):
 
 
 def test_bad_system_copy_with_failed_download(tmp_path, bad_system_copy, monkeypatch):
-    monkeypatch.setattr(_fashion_mnist, "_DOWNLOAD_ATTEMPTS", 1)
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (_unreachable_url(),))
+    monkeypatch.setattr(_files, "_DOWNLOAD_ATTEMPTS", 1)
+    monkeypatch.setattr(_files, "_MIRRORS", (_unreachable_url(),))
 
     bad_file = re.escape(str(bad_system_copy / TEST_LABELS))
     with pytest.raises(OSError, match=f"(?s){bad_file}.*--reinstall.*refused"):
@@ -463,7 +463,7 @@ def test_bad_system_copy_with_failed_download(tmp_path, bad_system_copy, monkeyp
 def test_bad_system_copy_is_replaced_by_a_download(
     test_set, tmp_path, bad_system_copy, server, monkeypatch
 ):
-    monkeypatch.setattr(_fashion_mnist, "_MIRRORS", (server["good"],))
+    monkeypatch.setattr(_files, "_MIRRORS", (server["good"],))
 
     bunch = fetch_fashion_mnist(subset="test", data_home=tmp_path)
 
@@ -476,9 +476,9 @@ def test_concurrent_fetches_share_the_cache(tmp_path, server):
     """Two processes downloading the same files at once both get good data."""
     script = textwrap.dedent(f"""
         import sys
-        from fmnist_estimators.datasets import _fashion_mnist, fetch_fashion_mnist
-        _fashion_mnist._SYSTEM_DIRS = ()
-        _fashion_mnist._MIRRORS = ({server["good"]!r},)
+        from fmnist_estimators.datasets import _files, fetch_fashion_mnist
+        _files._SYSTEM_DIRS = ()
+        _files._MIRRORS = ({server["good"]!r},)
         print("ready", flush=True)
         sys.stdin.readline()
         bunch = fetch_fashion_mnist(subset="all", data_home={str(tmp_path)!r})

@@ -33,7 +33,7 @@ from fmnist_estimators.model_selection import (  # noqa: E402
     optuna_storage,
     tune_with_optuna,
 )
-from fmnist_estimators.model_selection._optuna import StudyConflictError  # noqa: E402
+from fmnist_estimators.model_selection._optuna_storage import StudyConflictError  # noqa: E402
 
 N_IMAGES = 300
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
@@ -570,13 +570,13 @@ def test_study_command_passes_its_storage_to_the_optuna_step(tmp_path, monkeypat
 
 
 def test_the_study_runner_keeps_its_optuna_trials_in_the_storage(tmp_path, data):
-    from fmnist_estimators.study import StudyConfig, _runner
+    from fmnist_estimators.study import StudyConfig, _fitting
 
     X, y = data
     url = f"sqlite:///{tmp_path / 't.db'}"
     config = StudyConfig(models=("cnn",), tune_trials=2, tune_epochs=1)
-    study, table = _runner._optuna_search(config, X, y, lambda line: None, storage=url,
-                                          study_name="runner", load_if_exists=False)
+    study, table = _fitting._optuna_search(config, X, y, lambda line: None, storage=url,
+                                           study_name="runner", load_if_exists=False)
     stored = optuna.load_study(study_name="runner", storage=url)
     assert len(_finished(stored)) == 2 == len(table)
     assert stored.user_attrs["fmnist_estimators_search"]["estimator"] == "CNNClassifier"

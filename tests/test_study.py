@@ -24,7 +24,7 @@ from fmnist_estimators.metrics import (
     mcnemar_test,
 )
 from fmnist_estimators.study._analysis import claim_sentence, grid_choice, validation_figures
-from fmnist_estimators.study._runner import _subset
+from fmnist_estimators.study._data import _subset
 
 TINY = StudyConfig(
     n_train=1200, n_test=400, epochs=2, grid_epochs=1, tune_trials=2, tune_epochs=1,

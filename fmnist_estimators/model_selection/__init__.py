@@ -1,14 +1,10 @@
 """Helpers to select and compare models with scikit-learn's tools."""
 
-from ._optuna import (
-    ann_search_space,
-    cnn_search_space,
-    optuna_results_table,
-    optuna_storage,
-    tune_with_optuna,
-)
+from ._optuna import optuna_results_table, tune_with_optuna
+from ._optuna_storage import optuna_storage
 from ._parallel import threads_per_worker, worker_thread_limits
 from ._reports import cross_validation_report, search_results_table
+from ._search_spaces import ann_search_space, cnn_search_space
 from ._split import holdout_split
 
 __all__ = [

@@ -1,5 +1,6 @@
 """The ANN-vs-CNN study as a function: data, training, grid, report."""
 
-from ._runner import PRESETS, StudyConfig, run_study
+from ._config import PRESETS, StudyConfig
+from ._runner import run_study
 
 __all__ = ["PRESETS", "StudyConfig", "run_study"]

@@ -11,23 +11,17 @@ from .._io import write_text
 from .._recipes import make_recipe
 from .._registry import FAMILIES
 from ..datasets import fetch_fashion_mnist
-from ..datasets._fashion_mnist import _describe_source
+from ..datasets._files import _describe_source
 from ..model_selection import (
     holdout_split,
     optuna_results_table,
     search_results_table,
     tune_with_optuna,
 )
-from ..model_selection._optuna import StudyConflictError, _where
-from ._report import _CSS, _image_tag, _table
-from ._runner import (
-    _prepare_output,
-    _publish,
-    _save_figure,
-    _subset,
-    _what_was_kept,
-    _write_csv,
-)
+from ..model_selection._optuna_storage import StudyConflictError, _where
+from ._html import _CSS, _image_tag, _table
+from ._data import _subset
+from ._output import _prepare_output, _publish, _save_figure, _what_was_kept, _write_csv
 
 SEARCHES = ("grid", "halving", "optuna")
 
