@@ -65,7 +65,7 @@ FAMILIES = {
                f"{_SPACES}:cnn_search_space", {"filters": (4,), "dense_units": (8,)}),
         Family("resnet", "ResNet", "ResNetClassifier", "fmnist_estimators._resnet",
                "resnet", "fmnist_estimators._resnet:resnet_search_space",
-               {"filters": (4, 8)}),
+               {"filters": (8, 16)}),
     )
 }
 

@@ -31,11 +31,10 @@ TOLERANCE = 1e-5
 def small(name, params):
     """The recipe's structure with narrow layers, one epoch."""
     estimator = make_recipe(name, epochs=1, random_state=0, **params)
-    if "filters" in estimator.get_params():
-        shrunk = {"filters": (4,) * len(estimator.filters), "dense_units": (8,)}
-    else:
-        shrunk = {"hidden_layer_sizes": (16,) * len(estimator.hidden_layer_sizes)}
-    return estimator.set_params(**shrunk)
+    own = estimator.get_params()
+    shrunk = {"filters": (4,) * len(own.get("filters", ())), "dense_units": (8,),
+              "hidden_layer_sizes": (16,) * len(own.get("hidden_layer_sizes", ()))}
+    return estimator.set_params(**{key: value for key, value in shrunk.items() if key in own})
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,10 @@ def exported(request, train, tmp_path_factory):
     kind, name = CASES[request.param]
     if kind == "family":
         family = FAMILIES[name]
-        clf = family.estimator_class()(**family.check_params, epochs=1, random_state=0)
+        # Batches of 32: enough optimiser steps in one epoch for every family to learn.
+        clf = family.estimator_class()(
+            **family.check_params, epochs=1, batch_size=32, random_state=0
+        )
     else:
         clf = small(name, {"dtype_policy": "float32"})
     clf.fit(*train)
