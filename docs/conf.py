@@ -75,7 +75,8 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "pydata_sphinx_theme"
-html_title = f"fmnist_estimators {release}"
+# The version is in the page footer; a shorter title leaves the top bar room.
+html_title = "fmnist_estimators"
 html_theme_options = {
     # Everything is local: no icon links, no analytics, no version switcher.
     "navigation_with_keys": False,
@@ -86,11 +87,13 @@ html_theme_options = {
     "navbar_align": "left",
     "secondary_sidebar_items": ["page-toc"],
     "show_prev_next": True,
+    "footer_start": ["copyright", "package-version"],
 }
 # Each section's pages in the left sidebar (the user guide, the gallery); the
 # landing page has none.
 html_sidebars = {"index": [], "why": [], "changelog": [], "contributing": []}
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_show_sourcelink = False
 
 # Methods inherited from scikit-learn (score, get_params, set_*_request...)
