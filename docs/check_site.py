@@ -1,7 +1,10 @@
 """Check a built documentation site in headless Chromium.
 
 Every page must load, every image of the gallery pages must render
-(``naturalWidth > 0``) and every internal link must point to an existing file.
+(``naturalWidth > 0``), every internal link must point to an existing file,
+and "Examples" and "API reference" must be in the top bar at 1,280, 1,400 and
+1,920 px. With ``--screenshots`` it saves full-page screenshots of the main
+pages, two API pages and every gallery page, to be looked at.
 Prints a summary and exits with status 1 on any failure::
 
     python docs/check_site.py docs/_build/html --screenshots docs/_build/screenshots
@@ -35,6 +38,60 @@ def _internal_target(page_path, href):
     if parts.scheme == "file":
         return Path(unquote(parts.path))
     return (page_path.parent / unquote(parts.path)).resolve()
+
+
+# Sections that must stay in the top bar, not under "More", at common widths.
+TOP_BAR_LINKS = ("Examples", "API reference")
+TOP_BAR_WIDTHS = (1280, 1400, 1920)
+
+
+def _check_top_bar(page, index):
+    """Failures for each width at which a top-bar section is not visible."""
+    failures = []
+    for width in TOP_BAR_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(index.as_uri(), wait_until="load")
+        visible = page.eval_on_selector_all(
+            ".bd-header .bd-navbar-elements > li.nav-item:not(.dropdown) > a",
+            "els => els.filter(e => e.offsetParent !== null).map(e => e.textContent.trim())",
+        )
+        failures.extend(
+            f"index.html at {width} px: {link!r} is not in the top bar (shown: {visible})"
+            for link in TOP_BAR_LINKS if link not in visible
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return failures
+
+
+def _take_screenshots(page, site, folder):
+    """Full-page screenshots of the main pages, two API pages and every gallery page.
+
+    Read them to find what the automatic checks cannot: stray output,
+    clipped or unreadable text in figures, headings cut off.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "index.png": site / "index.html",
+        "why.png": site / "why.html",
+        "performance.png": site / "performance.html",
+        "user_guide-estimators.png": site / "user_guide" / "estimators.html",
+        "api.png": site / "api.html",
+        "api-CNNClassifier.png": site / "generated" / "fmnist_estimators.CNNClassifier.html",
+        "api-TrainingHistoryDisplay.png":
+            site / "generated" / "fmnist_estimators.TrainingHistoryDisplay.html",
+        "gallery.png": site / "auto_examples" / "index.html",
+    }
+    for example in sorted((site / "auto_examples").glob("plot_*.html")):
+        pages[f"gallery-{example.stem}.png"] = example
+    for shot, source in pages.items():
+        if source.is_file():
+            page.goto(source.as_uri(), wait_until="load")
+            page.screenshot(path=folder / shot, full_page=True)
+    # The top bar at a wider window, where "More" used to swallow sections.
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto((site / "index.html").as_uri(), wait_until="load")
+    page.screenshot(path=folder / "index-1400.png", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def check_site(site, screenshots=None):
@@ -81,13 +138,9 @@ def check_site(site, screenshots=None):
                 n_links += 1
                 if not target.exists():
                     failures.append(f"{name}: broken link {href}")
+        failures.extend(_check_top_bar(page, site / "index.html"))
         if screenshots is not None:
-            screenshots = Path(screenshots)
-            screenshots.mkdir(parents=True, exist_ok=True)
-            for source, shot in ((site / "index.html", "index.png"),
-                                 (gallery / "index.html", "gallery.png")):
-                page.goto(source.as_uri(), wait_until="load")
-                page.screenshot(path=screenshots / shot, full_page=False)
+            _take_screenshots(page, site, Path(screenshots))
         browser.close()
     print(f"{len(pages)} pages, {n_images} gallery images, {n_links} internal links checked")
     for failure in failures:
@@ -99,7 +152,7 @@ def check_site(site, screenshots=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", help="folder of the built HTML site")
-    parser.add_argument("--screenshots", help="folder for index.png and gallery.png")
+    parser.add_argument("--screenshots", help="folder for the screenshots")
     args = parser.parse_args(argv)
     if not (Path(args.site) / "index.html").is_file():
         parser.error(f"no index.html in {args.site}")

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 from fmnist_estimators import CNNClassifier
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 N_TEST = 1000
 
 train = fetch_fashion_mnist(subset="train")
@@ -40,9 +40,9 @@ for ax, image, label in zip(axes, X, y):
 # Train and evaluate
 # ------------------
 # Raw 0-255 images go straight in: the network rescales them itself
-# (``pixel_scale="auto"``). The default CNN trains for 12 epochs; two are
+# (``pixel_scale="auto"``). The default CNN trains for 12 epochs; three are
 # enough to show the workflow.
-clf = CNNClassifier(epochs=2, random_state=0)
+clf = CNNClassifier(epochs=3, random_state=0)
 start = time.perf_counter()
 clf.fit(X, y)
 print(f"fit in {time.perf_counter() - start:.1f} s")

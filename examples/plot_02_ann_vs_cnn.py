@@ -3,11 +3,11 @@
 ANN vs CNN
 ==========
 
-The study's question in miniature: the notebook's dense network and its small
-CNN, trained with identical settings on identical images. Both come from
-recipes that reproduce the notebook's networks and training settings (the
-CNN's in mixed bfloat16 where TensorFlow runs on a CPU with bfloat16
-instructions); only the number of epochs and images is reduced here.
+The study's question in miniature: a dense network and a small CNN, trained
+with identical settings on identical images and tested on the whole test set.
+Both are the estimators' defaults (batch normalisation, dropout and a one-cycle
+learning-rate schedule); the notebook's own networks are the ``seed-ann`` and
+``seed-cnn`` recipes, which need more epochs than this page trains.
 """
 
 # %%
@@ -16,11 +16,11 @@ import time
 
 import matplotlib.pyplot as plt
 
-from fmnist_estimators import make_recipe
+from fmnist_estimators import ANNClassifier, CNNClassifier
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
-N_TEST = 1000
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
+N_TEST = 10_000
 
 train = fetch_fashion_mnist(subset="train")
 test = fetch_fashion_mnist(subset="test")
@@ -31,9 +31,13 @@ X_test, y_test = test.data[:N_TEST], test.target[:N_TEST]
 # Train both
 # ----------
 # Flat 784-pixel rows suit both models: the CNN infers the 28x28 image shape.
+# Four epochs instead of the default twelve keep the page fast.
+models = {
+    "ANN": ANNClassifier(epochs=4, random_state=0),
+    "CNN": CNNClassifier(epochs=4, random_state=0),
+}
 results = {}
-for name in ("seed-ann", "seed-cnn"):
-    clf = make_recipe(name, epochs=3, random_state=0)
+for name, clf in models.items():
     start = time.perf_counter()
     clf.fit(X, y)
     fit_time = time.perf_counter() - start
@@ -44,12 +48,17 @@ for name in ("seed-ann", "seed-cnn"):
 # %%
 # Compare
 # -------
-# With this little training the gap is only indicative; the study report has
-# the full-data numbers.
+# The CNN is the more accurate, as on the full data, where with twelve epochs
+# the defaults reach 0.921 (CNN) and 0.899 (ANN) test accuracy (means over
+# three seeds, ``benchmarks/results/accuracy.md``).
 fig, (ax_acc, ax_time) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
 names = list(results)
-ax_acc.bar(names, [r[0] for r in results.values()], color=["C0", "C1"])
+bars = ax_acc.bar(names, [r[0] for r in results.values()], color=["C0", "C1"])
+ax_acc.bar_label(bars, fmt="%.3f")
 ax_acc.set_ylabel("test accuracy")
 ax_acc.set_ylim(0, 1)
-ax_time.bar(names, [r[1] for r in results.values()], color=["C0", "C1"])
+bars = ax_time.bar(names, [r[1] for r in results.values()], color=["C0", "C1"])
+ax_time.bar_label(bars, fmt="%.1f s")
 ax_time.set_ylabel("fit time (s)")
+ax_time.margins(y=0.15)  # room for the labels above the bars
+plt.show()

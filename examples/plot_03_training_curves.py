@@ -11,19 +11,19 @@ several models on the same axes.
 # %%
 import os
 
-from fmnist_estimators import TrainingHistoryDisplay, make_recipe
+from fmnist_estimators import ANNClassifier, CNNClassifier, TrainingHistoryDisplay, make_recipe
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]
 
 # %%
 # 10% of the training images are held out (``validation_fraction=0.1``) and
-# scored after every epoch. The ANN is cheap, so it gets a few more epochs.
-ann = make_recipe("seed-ann", epochs=4, random_state=0).fit(X, y)
-cnn = make_recipe("seed-cnn", epochs=3, random_state=0).fit(X, y)
+# scored after every epoch.
+ann = ANNClassifier(epochs=4, random_state=0).fit(X, y)
+cnn = CNNClassifier(epochs=4, random_state=0).fit(X, y)
 print(sorted(ann.history_))
 
 # %%
@@ -41,4 +41,6 @@ stopped = make_recipe(
     "seed-ann", epochs=8, early_stopping=True, n_iter_no_change=1, random_state=0
 ).fit(X, y)
 print(f"trained {stopped.n_iter_} of 8 epochs")
-TrainingHistoryDisplay.from_estimator(stopped, metrics=("loss",), name="ANN, early stopping")
+display = TrainingHistoryDisplay.from_estimator(
+    stopped, metrics=("loss",), name="ANN, early stopping"
+)

@@ -19,7 +19,7 @@ from fmnist_estimators import SearchHeatmapDisplay, make_recipe
 from fmnist_estimators.datasets import fetch_fashion_mnist
 from fmnist_estimators.model_selection import holdout_split, search_results_table
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]

@@ -25,7 +25,7 @@ from fmnist_estimators.model_selection import (
     tune_with_optuna,
 )
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]
@@ -67,9 +67,12 @@ optuna_results_table(study)
 # %%
 # The validation accuracy of each trial, in the order they ran:
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 table = optuna_results_table(study).sort_values("trial")
 fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
 ax.plot(table["trial"], table["validation_accuracy"], "o-")
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 ax.set_xlabel("trial")
 ax.set_ylabel("best validation accuracy")
+plt.show()

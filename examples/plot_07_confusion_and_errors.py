@@ -12,12 +12,13 @@ wrong with the most confidence.
 # %%
 import os
 
+import matplotlib.pyplot as plt
 from sklearn.metrics import ConfusionMatrixDisplay, classification_report
 
 from fmnist_estimators import CNNClassifier, MisclassifiedImagesDisplay
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 N_TEST = 1000
 
 train = fetch_fashion_mnist(subset="train")
@@ -33,17 +34,20 @@ print(classification_report(y_test, clf.predict(X_test), target_names=names))
 # Confusion matrix
 # ----------------
 # The estimator is an ordinary classifier, so scikit-learn's display works as is.
+fig, ax = plt.subplots(figsize=(8, 7.5), layout="constrained")
 display = ConfusionMatrixDisplay.from_estimator(
     clf, X_test, y_test, display_labels=names, xticks_rotation="vertical",
-    normalize="true", values_format=".2f",
+    normalize="true", values_format=".2f", ax=ax, colorbar=False,
 )
-display.figure_.set_size_inches(8, 7)
 
 # %%
 # Most confident mistakes
 # -----------------------
 # Each title gives the true class, the predicted class and the probability the
 # model gave to its wrong answer.
+# Two rows of four keep the titles readable.
+fig, axes = plt.subplots(2, 4, figsize=(7, 5.4), layout="constrained")
 errors = MisclassifiedImagesDisplay.from_estimator(
-    clf, X_test, y_test, n_images=8, target_names=names
+    clf, X_test, y_test, n_images=8, target_names=names, ax=axes
 )
+plt.show()

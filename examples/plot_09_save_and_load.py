@@ -21,7 +21,7 @@ import numpy as np
 from fmnist_estimators import ANNClassifier
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
 X, y = X[:N_TRAIN], y[:N_TRAIN]

@@ -20,8 +20,8 @@ import pandas as pd
 from fmnist_estimators import CNNClassifier, TrainingHistoryDisplay, list_recipes, make_recipe
 from fmnist_estimators.datasets import fetch_fashion_mnist
 
-N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 3000))
-N_TEST = 1000
+N_TRAIN = int(os.environ.get("FMNIST_EXAMPLES_N_TRAIN", 10_000))
+N_TEST = 10_000
 
 pd.Series(list_recipes(), name="description").to_frame()
 
@@ -34,20 +34,21 @@ print(make_recipe("fast-cnn", epochs=1, random_state=0))
 # ---------------
 # The seed CNN next to one with the accuracy ingredients switched on
 # individually: batch normalisation, random left-right flips, label
-# smoothing and a one-cycle learning-rate schedule. With two epochs on a few
-# thousand images this shows the API, not the gains; the accuracy benchmark
-# measures those.
+# smoothing and a one-cycle learning-rate schedule. On the full data, with
+# twelve epochs, they take the test accuracy from about 0.91 (``seed-cnn``) to
+# 0.921 (``CNNClassifier()``'s defaults; means over three seeds in
+# ``benchmarks/results/accuracy.md``).
 train = fetch_fashion_mnist(subset="train")
 test = fetch_fashion_mnist(subset="test")
 X, y = train.images[:N_TRAIN], train.target[:N_TRAIN]
 X_test, y_test = test.images[:N_TEST], test.target[:N_TEST]
 
 models = {
-    "seed-cnn": make_recipe("seed-cnn", epochs=2, random_state=0),
+    "seed-cnn": make_recipe("seed-cnn", epochs=4, random_state=0),
     "with building blocks": CNNClassifier(
         filters=(32, 64), dense_units=(64,), batch_normalization=True,
         random_flip=True, label_smoothing=0.1, lr_schedule="one-cycle",
-        learning_rate=3e-3, dropout=0.3, epochs=2, random_state=0,
+        learning_rate=3e-3, dropout=0.3, epochs=4, random_state=0,
     ),
 }
 display = None

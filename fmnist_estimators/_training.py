@@ -50,6 +50,38 @@ class _EpochRecorder(keras.callbacks.Callback):
             self.history[key].append(value)
 
 
+class _StepProgress(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, counting the epoch's training steps.
+
+    Keras numbers each call into the backend by its last step,
+    ``first + steps_per_execution - 1``, even when the epoch ends sooner, so
+    its bar read "32/22" for an epoch of 22 steps; on JAX each call runs a
+    whole execution of steps (see ``_backend``) and its bar counted calls.
+    This bar shows the steps trained out of the epoch's steps.
+
+    Parameters
+    ----------
+    steps_per_epoch : int
+        Training steps of one epoch.
+    steps_per_call : int
+        Training steps of one call, as Keras numbers the calls.
+    """
+
+    def __init__(self, steps_per_epoch, steps_per_call):
+        super().__init__()
+        self.steps_per_epoch = steps_per_epoch
+        self.steps_per_call = steps_per_call
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.target = self.steps_per_epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras' bar adds one to the index it is given.
+        step = min((batch + 1) * self.steps_per_call, self.steps_per_epoch)
+        super().on_train_batch_end(step - 1, logs)
+
+
 def train(estimator, X, y, sample_weight, *, warm_start, epochs, initial_epoch, **kwargs):
     """Train ``estimator.model_`` for ``epochs`` epochs on encoded labels ``y``.
 
@@ -104,9 +136,10 @@ def train(estimator, X, y, sample_weight, *, warm_start, epochs, initial_epoch, 
         **kwargs,
     }
     seed = estimator._random_state
+    batch_size = fit_args.pop("batch_size", estimator.batch_size)
     fit_args.update(fit_inputs(
         X, y, sample_weight,
-        batch_size=fit_args.pop("batch_size", estimator.batch_size),
+        batch_size=batch_size,
         shuffle=fit_args.pop("shuffle"),
         # A new order for each partial_fit call, reproducible from the seed.
         seed=None if seed is None else seed + initial_epoch,
@@ -122,6 +155,11 @@ def train(estimator, X, y, sample_weight, *, warm_start, epochs, initial_epoch, 
     model = estimator.model_
     try:
         with seeded(seed), training_loop(model, fit_args) as fit_args:
+            if fit_args["verbose"]:
+                # A JAX fit may be handed batches of several training batches.
+                fit_args["callbacks"] = [*fit_args["callbacks"], _StepProgress(
+                    steps_per_epoch, fit_args.get("batch_size", batch_size) // batch_size
+                )]
             model.fit(**fit_args)
     except KeyboardInterrupt:
         record_history(estimator, history, warm_start, initial_epoch)
