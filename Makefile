@@ -52,10 +52,11 @@ $(MIN_STAMP): pyproject.toml .ci/minimum_versions.py
 test-minimum: $(MIN_STAMP) system-packages
 	$(MIN_VENV)/bin/python -m pytest tests/smoke
 
-# The site with every gallery example run on small data, then checked in Chromium.
+# The site with every gallery example run on 10,000 training images (enough for
+# their comparisons to hold), then checked in Chromium.
 docs: setup
 	$(BIN)/pip install --quiet -e ".[docs]"
-	FMNIST_EXAMPLES_N_TRAIN=1500 $(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	FMNIST_EXAMPLES_N_TRAIN=10000 $(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 	$(BIN)/python docs/check_site.py docs/_build/html --screenshots docs/_build/screenshots
 
 clean:
