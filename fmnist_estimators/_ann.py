@@ -19,7 +19,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
     out for validation: about 0.90 test accuracy on Fashion-MNIST where the
     study's network reaches 0.88 (see the accuracy benchmark). The study's
     network exactly is ``make_recipe("seed-ann")``. Images are flattened, so any
-    grayscale image size (or any flat feature vector) works.
+    image size and number of channels (or any flat feature vector) works.
 
     Parameters
     ----------

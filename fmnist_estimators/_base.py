@@ -121,8 +121,9 @@ class _BaseImageClassifier(KerasWrapper):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, height, \
-width) or (n_samples, height, width, 1)
-            Training images, raw (0-255) or scaled; see ``pixel_scale``.
+width) or (n_samples, height, width, channels)
+            Training images, grayscale or with any number of channels
+            (channels last), raw (e.g. 0-255) or scaled; see ``pixel_scale``.
         y : array-like of shape (n_samples,)
             Class labels, of any type scikit-learn accepts (integers, strings).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -297,8 +298,8 @@ width) or (n_samples, height, width, 1)
         X, _ = self._validate_data(X, reset=False)
         proba = self._predict_in_chunks(X)
         if self.test_time_augmentation and is_image(self.image_shape_):
-            height, width = self.image_shape_
-            flipped = X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
+            # Mirror along the width axis; each pixel keeps its channels.
+            flipped = X.reshape(-1, *self.image_shape_)[:, :, ::-1].reshape(len(X), -1)
             proba = (proba + self._predict_in_chunks(flipped)) / 2
         return proba
 

@@ -13,7 +13,7 @@ from ._network import activated, augmentation, augmented_images
 
 @shared_docstring
 class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
-    """Convolutional neural network for grayscale image classification.
+    """Convolutional neural network for image classification.
 
     The defaults keep the small CNN of the ANN-vs-CNN study,
     ``Conv(32, 3x3) -> MaxPool -> Conv(64, 3x3) -> MaxPool -> Dense(64) ->
@@ -25,9 +25,12 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
     ``make_recipe("seed-cnn")`` reproduces (in mixed bfloat16 with the
     TensorFlow backend on CPUs with bfloat16 instructions).
 
-    Images smaller than the kernel are padded ("same" convolution) and pooling
-    is skipped along axes of length 1, so any image size works, down to a
-    single row of features.
+    Images may be grayscale or have any number of channels (RGB, RGBA,
+    multi-band), passed channels-last as ``(n_samples, height, width,
+    channels)``; the first convolution sees all the channels. Images smaller
+    than the kernel are padded ("same" convolution) and pooling is skipped
+    along axes of length 1, so any image size works, down to a single row of
+    features.
 
     Parameters
     ----------
@@ -150,7 +153,7 @@ class CNNClassifier(ClassifierMixin, _BaseImageClassifier):
         vars(self).update(kwargs)
 
     def _build_hidden_layers(self, x):
-        height, width = self.image_shape_
+        height, width, _ = self.image_shape_
         k = self.kernel_size
         x = augmented_images(x, self.image_shape_, **augmentation(self))
         blocks = {"activation": self.activation,

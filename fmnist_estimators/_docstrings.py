@@ -56,15 +56,27 @@ _BLOCKS = {
         "mixed_float16" is for GPUs. "auto" is "mixed_bfloat16" with the
         TensorFlow backend on a CPU with bfloat16 instructions and "float32"
         everywhere else; ``dtype_policy_`` records the choice.
-    image_shape : tuple of (int, int), default=None
-        Height and width of one image. None infers it from ``X`` in ``fit``:
-        from the array shape for 3-D or 4-D input, else a square image when the
-        number of features is a perfect square, else one row of pixels.
+    image_shape : tuple of (int, int) or (int, int, int), default=None
+        ``(height, width)`` or ``(height, width, channels)`` of one image.
+        None infers it from ``X`` in ``fit``: from the array shape for 3-D
+        ``(n_samples, height, width)`` or 4-D ``(n_samples, height, width,
+        channels)`` input, else a square single-channel image when the number
+        of features is a perfect square, else one row of pixels. Without
+        channels, those of a 4-D ``X`` are used, and one for flat rows: flat
+        rows of colour images need ``(height, width, channels)``, in the
+        order of ``X.reshape(n_samples, -1)`` on channels-last images. A 4-D
+        ``X`` whose second axis has at most 4 entries and whose last has more
+        is taken for channels-first ``(n_samples, channels, height, width)``
+        and refused with the transpose that fixes it, unless ``image_shape``
+        gives its three last axes.
     pixel_scale : "auto", float or None, default="auto"
-        Value of a white pixel: the network divides its input by it. "auto"
-        uses 255 when the training data look like raw 8-bit images (values in
-        [0, 255], some above 1) and 1 otherwise; None never scales. The scaling
-        is a layer of the network, so raw images can be passed to ``predict``.
+        Value of a white pixel: the network divides its input (every channel)
+        by it. "auto" uses 255 for uint8 images; for other non-negative
+        training data with values above 1, their maximum (255 for 8-bit
+        images stored as floats, 16 for scikit-learn's ``load_digits``); and 1
+        otherwise (data in [0, 1], standardised features); None never scales.
+        The scaling is a layer of the network, so raw images can be passed to
+        ``predict``.
     optimizer : str, keras optimizer class or instance, default="adam"
         Optimizer; its other arguments can be routed as
         ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
@@ -116,11 +128,13 @@ _BLOCKS = {
     n_classes_ : int
         Number of classes.
     n_features_in_ : int
-        Number of pixels per image seen during ``fit``.
+        Number of values per image seen during ``fit``, height * width *
+        channels.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
-    image_shape_ : tuple of (int, int)
-        Height and width of the images seen during ``fit``.
+    image_shape_ : tuple of (int, int, int)
+        Height, width and channels of the images seen during ``fit``;
+        ``predict`` refuses images of another shape, naming both.
     pixel_scale_ : float
         The divisor the network applies to its input.
     dtype_policy_ : str
