@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 from . import _training
 from ._backend import accelerate, resolve_dtype_policy
 from ._network import build_network, is_image
-from ._optimization import compile_arguments
+from ._optimization import compile_arguments, resolve_epochs
 from ._params import check_parameter_names, check_routed_sizes
 from ._random import resolve_seed, seeded
 from ._scikeras import KerasWrapper
@@ -68,7 +68,7 @@ class _BaseImageClassifier(KerasWrapper):
         "optimizer": [str, type, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -267,6 +267,8 @@ width) or (n_samples, height, width, channels)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
                          **kwargs):
+        n_train = len(y) - n_validation(len(y), self.validation_fraction)
+        epochs = resolve_epochs(epochs, n_train, self.batch_size)
         _training.train(self, X, y, sample_weight, warm_start=warm_start, epochs=epochs,
                         initial_epoch=initial_epoch, **kwargs)
 
