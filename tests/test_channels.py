@@ -306,7 +306,7 @@ def test_cnn_uses_colour_when_it_carries_the_label(colour_fashion):
 def test_cnn_ignores_colour_when_it_does_not_carry_the_label(colour_fashion):
     X, y, _ = colour_fashion["train"]
     X_test, y_test, _ = colour_fashion["test"]
-    cnn = CNNClassifier(**SMALL["cnn"], epochs=3, batch_size=32, random_state=0)
+    cnn = CNNClassifier(**SMALL["cnn"], epochs=5, batch_size=32, random_state=0)
     cnn.fit(X, y)
     accuracy = cnn.score(X_test, y_test)
     # The garment is recognised in any colour (chance is 0.1), and the
