@@ -15,11 +15,11 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
 
     The defaults train ``Dense(256) -> Dense(128) -> Dense(n_classes)`` with
     batch normalisation, ReLU and dropout 0.2, Adam with a one-cycle schedule
-    peaking at 3e-3, batch size 128, 12 epochs and 10% of the training data held
-    out for validation: about 0.90 test accuracy on Fashion-MNIST where the
+    peaking at 3e-3, batch size 128, 12 epochs (more on small data sets, see
+    ``epochs``) and 10% of the training data held out for validation: about 0.90 test accuracy on Fashion-MNIST where the
     study's network reaches 0.88 (see the accuracy benchmark). The study's
     network exactly is ``make_recipe("seed-ann")``. Images are flattened, so any
-    grayscale image size (or any flat feature vector) works.
+    image size and number of channels (or any flat feature vector) works.
 
     Parameters
     ----------
@@ -79,7 +79,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         optimizer="adam",
         learning_rate=3e-3,
         batch_size=128,
-        epochs=12,
+        epochs="auto",
         validation_fraction=0.1,
         early_stopping=False,
         n_iter_no_change=3,

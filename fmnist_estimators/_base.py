@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 from . import _training
 from ._backend import accelerate, resolve_dtype_policy
 from ._network import build_network, is_image
-from ._optimization import compile_arguments
+from ._optimization import compile_arguments, resolve_epochs
 from ._params import check_parameter_names, check_routed_sizes
 from ._persistence import network_from_bytes, network_to_bytes
 from ._random import resolve_seed, seeded
@@ -73,7 +73,7 @@ class _BaseImageClassifier(KerasWrapper):
         "optimizer": [str, type, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -126,8 +126,9 @@ class _BaseImageClassifier(KerasWrapper):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, height, \
-width) or (n_samples, height, width, 1)
-            Training images, raw (0-255) or scaled; see ``pixel_scale``.
+width) or (n_samples, height, width, channels)
+            Training images, grayscale or with any number of channels
+            (channels last), raw (e.g. 0-255) or scaled; see ``pixel_scale``.
         y : array-like of shape (n_samples,)
             Class labels, of any type scikit-learn accepts (integers, strings).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -275,6 +276,8 @@ width) or (n_samples, height, width, 1)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
                          **kwargs):
+        n_train = len(y) - n_validation(len(y), self.validation_fraction)
+        epochs = resolve_epochs(epochs, n_train, self.batch_size)
         _training.train(self, X, y, sample_weight, warm_start=warm_start, epochs=epochs,
                         initial_epoch=initial_epoch, **kwargs)
 
@@ -317,8 +320,8 @@ width) or (n_samples, height, width, 1)
         X, _ = self._validate_data(X, reset=False)
         proba = self._predict_in_chunks(X)
         if self.test_time_augmentation and is_image(self.image_shape_):
-            height, width = self.image_shape_
-            flipped = X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
+            # Mirror along the width axis; each pixel keeps its channels.
+            flipped = X.reshape(-1, *self.image_shape_)[:, :, ::-1].reshape(len(X), -1)
             proba = (proba + self._predict_in_chunks(flipped)) / 2
         return proba
 

@@ -56,15 +56,27 @@ _BLOCKS = {
         "mixed_float16" is for GPUs. "auto" is "mixed_bfloat16" with the
         TensorFlow backend on a CPU with bfloat16 instructions and "float32"
         everywhere else; ``dtype_policy_`` records the choice.
-    image_shape : tuple of (int, int), default=None
-        Height and width of one image. None infers it from ``X`` in ``fit``:
-        from the array shape for 3-D or 4-D input, else a square image when the
-        number of features is a perfect square, else one row of pixels.
+    image_shape : tuple of (int, int) or (int, int, int), default=None
+        ``(height, width)`` or ``(height, width, channels)`` of one image.
+        None infers it from ``X`` in ``fit``: from the array shape for 3-D
+        ``(n_samples, height, width)`` or 4-D ``(n_samples, height, width,
+        channels)`` input, else a square single-channel image when the number
+        of features is a perfect square, else one row of pixels. Without
+        channels, those of a 4-D ``X`` are used, and one for flat rows: flat
+        rows of colour images need ``(height, width, channels)``, in the
+        order of ``X.reshape(n_samples, -1)`` on channels-last images. A 4-D
+        ``X`` whose second axis has at most 4 entries and whose last has more
+        is taken for channels-first ``(n_samples, channels, height, width)``
+        and refused with the transpose that fixes it, unless ``image_shape``
+        gives its three last axes.
     pixel_scale : "auto", float or None, default="auto"
-        Value of a white pixel: the network divides its input by it. "auto"
-        uses 255 when the training data look like raw 8-bit images (values in
-        [0, 255], some above 1) and 1 otherwise; None never scales. The scaling
-        is a layer of the network, so raw images can be passed to ``predict``.
+        Value of a white pixel: the network divides its input (every channel)
+        by it. "auto" uses 255 for uint8 images; for other non-negative
+        training data with values above 1, their maximum (255 for 8-bit
+        images stored as floats, 16 for scikit-learn's ``load_digits``); and 1
+        otherwise (data in [0, 1], standardised features); None never scales.
+        The scaling is a layer of the network, so raw images can be passed to
+        ``predict``.
     optimizer : str, keras optimizer class or instance, default="adam"
         Optimizer; its other arguments can be routed as
         ``optimizer__<name>=value`` (e.g. ``optimizer__beta_1=0.8``).
@@ -73,8 +85,15 @@ _BLOCKS = {
         optimizer instance).
     batch_size : int, default=128
         Number of images per gradient step.
-    epochs : int, default=12
-        Number of passes over the training data.
+    epochs : int or "auto", default="auto"
+        Number of passes over the training data. "auto" is 12, or more on
+        small training sets: as many as make at least 2,000 optimiser steps
+        (``ceil(2000 / ceil(n_train / batch_size))`` epochs, with ``n_train``
+        the images left after the validation hold-out), so that a few
+        thousand images train as long as they need (200 epochs for the 1,213
+        training images of ``load_digits`` after a 25% test split and the
+        hold-out); 54,000 Fashion-MNIST images get 12. ``n_iter_`` records
+        the epochs trained. ``partial_fit`` always trains one.
     validation_fraction : float, default=0.1
         Fraction of the training data held out (stratified, seeded by
         ``random_state``) to report validation metrics each epoch and to drive
@@ -116,11 +135,13 @@ _BLOCKS = {
     n_classes_ : int
         Number of classes.
     n_features_in_ : int
-        Number of pixels per image seen during ``fit``.
+        Number of values per image seen during ``fit``, height * width *
+        channels.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
-    image_shape_ : tuple of (int, int)
-        Height and width of the images seen during ``fit``.
+    image_shape_ : tuple of (int, int, int)
+        Height, width and channels of the images seen during ``fit``;
+        ``predict`` refuses images of another shape, naming both.
     pixel_scale_ : float
         The divisor the network applies to its input.
     dtype_policy_ : str

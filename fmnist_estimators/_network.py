@@ -18,7 +18,7 @@ def build_network(hidden_layers, *, n_features, n_classes, pixel_scale, policy, 
     hidden_layers : callable
         Maps the rescaled flat pixels to the last hidden representation.
     n_features : int
-        Pixels per image (flat input).
+        Values per image, height * width * channels (flat input).
     n_classes : int
         Number of output probabilities.
     pixel_scale : float
@@ -56,14 +56,17 @@ def augments(image_shape, *, random_flip, random_translation, random_erasing):
 
 
 def augmented_images(x, image_shape, *, random_flip, random_translation, random_erasing):
-    """Flat pixels -> (height, width, 1) images, augmented during training only.
+    """Flat pixels -> (height, width, channels) images, augmented in training only.
+
+    Every augmentation moves or erases whole pixels, all their channels
+    together.
 
     Parameters
     ----------
-    x : tensor of shape (n_samples, height * width)
+    x : tensor of shape (n_samples, height * width * channels)
         Rescaled pixels.
-    image_shape : tuple of (int, int)
-        Height and width.
+    image_shape : tuple of (int, int, int)
+        Height, width and channels.
     random_flip : bool
         Left-right flips.
     random_translation : float
@@ -73,9 +76,9 @@ def augmented_images(x, image_shape, *, random_flip, random_translation, random_
 
     Returns
     -------
-    images : tensor of shape (n_samples, height, width, 1)
+    images : tensor of shape (n_samples, height, width, channels)
     """
-    x = keras.layers.Reshape((*image_shape, 1))(x)
+    x = keras.layers.Reshape(tuple(image_shape))(x)
     if not augments(image_shape, random_flip=random_flip,
                     random_translation=random_translation, random_erasing=random_erasing):
         return x

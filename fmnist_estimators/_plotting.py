@@ -24,6 +24,22 @@ def _axes_grid(ax, n_axes, *, figsize):
     return axes[0].figure, axes
 
 
+def _show_image(axis, image):
+    """Draw one image: grayscale (inverted, dark ink on white) or colour."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] in (3, 4):
+        if image.dtype != np.uint8:
+            # imshow wants floats in [0, 1]; scale raw pixels by their range.
+            image = image.astype(float)
+            top = image.max()
+            image = np.clip(image / (255.0 if 1 < top <= 255 else max(top, 1.0)), 0, 1)
+        axis.imshow(image)
+        return
+    if image.ndim == 3:
+        image = image.mean(axis=2)
+    axis.imshow(image, cmap="gray_r")
+
+
 class TrainingHistoryDisplay:
     """Learning curves: per-epoch training and validation metrics.
 
@@ -129,8 +145,11 @@ class MisclassifiedImagesDisplay:
 
     Parameters
     ----------
-    images : ndarray of shape (n_images, height, width)
-        The misclassified images.
+    images : ndarray of shape (n_images, height, width) or \
+(n_images, height, width, channels)
+        The misclassified images. One channel is drawn in grayscale, three
+        (RGB) or four (RGBA) in colour, any other number as the mean of the
+        channels in grayscale.
     y_true, y_pred : ndarray of shape (n_images,)
         True and predicted labels.
     confidence : ndarray of shape (n_images,)
@@ -204,8 +223,8 @@ class MisclassifiedImagesDisplay:
             Predicted probabilities.
         classes : ndarray of shape (n_classes,)
             Labels of the columns of ``proba``.
-        image_shape : tuple of (int, int)
-            Height and width of one image.
+        image_shape : tuple of (int, int) or (int, int, int)
+            Height and width, and optionally channels, of one image.
         n_images : int, default=10
             Number of images to show.
         target_names : list of str, default=None
@@ -253,7 +272,7 @@ class MisclassifiedImagesDisplay:
         for axis, image, true, pred, conf in zip(
             self.ax_, self.images, self.y_true, self.y_pred, self.confidence
         ):
-            axis.imshow(image, cmap="gray_r")
+            _show_image(axis, image)
             axis.set_title(
                 f"true: {self._name(true)}\npred: {self._name(pred)}\n({conf:.0%})",
                 fontsize=8,

@@ -14,21 +14,26 @@ from ._validation import validate_images
 class ImageReshaper(TransformerMixin, BaseEstimator):
     """Reshape images to flat vectors or to image tensors, optionally scaled.
 
-    Accepts flat ``(n_samples, height * width)`` arrays or DataFrames and
-    ``(n_samples, height, width)`` or ``(n_samples, height, width, 1)`` arrays,
-    and returns what the next step of a pipeline needs. It is stateless:
-    ``fit`` only records the input shape so that later calls are checked.
+    Accepts flat ``(n_samples, n_features)`` arrays or DataFrames and
+    ``(n_samples, height, width)`` or ``(n_samples, height, width, channels)``
+    arrays with any number of channels, and returns what the next step of a
+    pipeline needs. It is stateless: ``fit`` only records the input shape so
+    that later calls are checked.
 
     Parameters
     ----------
     output : {"flat", "image"}, default="flat"
-        "flat" returns ``(n_samples, height * width)``, for scikit-learn models
-        such as ``MLPClassifier``; "image" returns
-        ``(n_samples, height, width, 1)``, the layout of Keras' convolutions.
-    image_shape : tuple of (int, int), default=None
-        Height and width of one image. None infers it: from the array shape
-        for 3-D or 4-D input, else a square image when the number of features
-        is a perfect square, else one row of pixels.
+        "flat" returns ``(n_samples, height * width * channels)``, for
+        scikit-learn models such as ``MLPClassifier``; "image" returns
+        ``(n_samples, height, width, channels)``, the layout of Keras'
+        convolutions.
+    image_shape : tuple of (int, int) or (int, int, int), default=None
+        ``(height, width)`` or ``(height, width, channels)`` of one image.
+        None infers it: from the array shape for 3-D or 4-D input, else a
+        square single-channel image when the number of features is a perfect
+        square, else one row of pixels. Without channels, those of a 4-D ``X``
+        are used, and one for flat rows. Channels-first 4-D input is refused
+        as by the classifiers (see their ``image_shape``).
     scale : float or None, default=None
         Divide the pixels by this value, e.g. 255 to map 8-bit images to
         [0, 1]; integer input becomes float32, float input keeps its dtype.
@@ -37,11 +42,11 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of pixels per image seen during ``fit``.
+        Number of values per image seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
-    image_shape_ : tuple of (int, int)
-        Height and width of the images seen during ``fit``.
+    image_shape_ : tuple of (int, int, int)
+        Height, width and channels of the images seen during ``fit``.
 
     See Also
     --------
@@ -56,6 +61,9 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
     (2, 4, 4, 1)
     >>> ImageReshaper(scale=255).fit_transform(X.reshape(2, 4, 4)).shape
     (2, 16)
+    >>> rgb = np.zeros((2, 4, 4, 3), dtype=np.uint8)
+    >>> ImageReshaper().fit(rgb).image_shape_
+    (4, 4, 3)
     """
 
     _parameter_constraints = {
@@ -101,18 +109,18 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_out : ndarray
-            Of shape ``(n_samples, height * width)`` or
-            ``(n_samples, height, width, 1)``.
+            Of shape ``(n_samples, height * width * channels)`` or
+            ``(n_samples, height, width, channels)``.
         """
         check_is_fitted(self)
-        X, (height, width) = validate_images(
+        X, image_shape = validate_images(
             self, X, reset=False, image_shape=self.image_shape_
         )
         if self.scale is not None:
             dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
             X = np.asarray(X, dtype=dtype) / dtype.type(self.scale)
         if self.output == "image":
-            return X.reshape(-1, height, width, 1)
+            return X.reshape(-1, *image_shape)
         return X
 
     def _has_flat_output(self):
@@ -133,18 +141,21 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str
             ``feature_names_in_`` when fitted on a DataFrame, else
-            ``pixel_<row>_<column>``.
+            ``pixel_<row>_<column>`` for one channel and
+            ``pixel_<row>_<column>_<channel>`` for several.
         """
         check_is_fitted(self)
         if input_features is not None or hasattr(self, "feature_names_in_"):
             from sklearn.utils.validation import _check_feature_names_in
 
             return _check_feature_names_in(self, input_features)
-        height, width = self.image_shape_
-        return np.asarray(
-            [f"pixel_{i}_{j}" for i in range(height) for j in range(width)],
-            dtype=object,
-        )
+        height, width, channels = self.image_shape_
+        if channels == 1:
+            names = [f"pixel_{i}_{j}" for i in range(height) for j in range(width)]
+        else:
+            names = [f"pixel_{i}_{j}_{k}" for i in range(height) for j in range(width)
+                     for k in range(channels)]
+        return np.asarray(names, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -83,9 +83,20 @@ _RECIPES = {
         "with a 10% hold-out, in mixed bfloat16 (about a minute on one H200; "
         "hours, by estimate, on a 2-core CPU).",
     ),
-    "ann": ("ann", {}, "ANNClassifier's defaults."),
-    "cnn": ("cnn", {}, "CNNClassifier's defaults."),
-    "resnet": ("resnet", {}, "ResNetClassifier's defaults."),
+    "ann": ("ann", {}, "ANNClassifier's defaults (no augmentation)."),
+    "cnn": (
+        "cnn",
+        {"random_flip": True},
+        "CNNClassifier's defaults with random left-right flips, which assume "
+        "that a mirrored image has the same class (true of Fashion-MNIST's "
+        "garments, not of digits).",
+    ),
+    "resnet": (
+        "resnet",
+        {"random_flip": True},
+        "ResNetClassifier's defaults with random left-right flips (which assume "
+        "that a mirrored image has the same class).",
+    ),
 }
 
 

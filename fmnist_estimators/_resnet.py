@@ -28,9 +28,10 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
     of features.
 
     Training is that of :class:`CNNClassifier`: Adam with a one-cycle
-    schedule peaking at 3e-3, batch size 128, 12 epochs, 10% of the training
-    data held out for validation, left-right flips of the training images;
-    ``make_recipe("resnet")`` is these defaults.
+    schedule peaking at 3e-3, batch size 128, 12 epochs (more on small data
+    sets, see ``epochs``), 10% of the training data held out for validation,
+    no augmentation; ``make_recipe("resnet")`` adds random left-right flips.
+    Images may have any number of channels, passed channels-last.
 
     Parameters
     ----------
@@ -46,9 +47,10 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         Batch normalisation before each activation (the blocks'
         pre-activation); without it the blocks are
         ``x + conv(act(conv(act(x))))``.
-    random_flip : bool, default=True
+    random_flip : bool, default=False
         Flip training images left-right at random (a training-only Keras
-        preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
+        preprocessing layer). Right where a mirrored image has the same
+        class, as for Fashion-MNIST's garments, wrong for digits or letters.
         Like every augmentation, skipped for flat features that are not
         images (an inferred image of a single row).
     {training_parameters}
@@ -84,7 +86,7 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         activation="relu",
         dropout=0.2,
         batch_normalization=True,
-        random_flip=True,
+        random_flip=False,
         random_translation=0.0,
         random_erasing=0.0,
         label_smoothing=0.0,
@@ -98,7 +100,7 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         optimizer="adam",
         learning_rate=3e-3,
         batch_size=128,
-        epochs=12,
+        epochs="auto",
         validation_fraction=0.1,
         early_stopping=False,
         n_iter_no_change=3,

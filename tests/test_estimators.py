@@ -82,7 +82,7 @@ def test_fitted_model_learns(fitted, fashion_test):
     assert proba.shape == (len(X_test), 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
     np.testing.assert_array_equal(fitted.classes_, np.arange(10))
-    assert fitted.image_shape_ == (28, 28)
+    assert fitted.image_shape_ == (28, 28, 1)
     assert fitted.pixel_scale_ == 255.0
     assert fitted.n_features_in_ == 784
 
@@ -233,7 +233,7 @@ def test_other_image_sizes(fashion_train):
     # Crop to 20x20: the CNN adapts its layers to any grayscale size.
     cropped = X[:400, 4:24, 4:24]
     clf = make_small(CNNClassifier, epochs=1).fit(cropped, y[:400])
-    assert clf.image_shape_ == (20, 20)
+    assert clf.image_shape_ == (20, 20, 1)
     assert clf.predict(cropped[:5]).shape == (5,)
     with pytest.raises(ValueError, match="28x28"):
         clf.predict(X[:5])

@@ -53,7 +53,10 @@ BAD_FIT_INPUTS = [
     ("strings", lambda X: np.full((20, 4), "a"), None, TypeError, "numeric pixel"),
     ("objects", lambda X: np.array([[object()] * 4] * 20), None, TypeError, "numeric pixel"),
     ("sparse", lambda X: sparse.csr_matrix(X[:20].reshape(20, -1)), None, TypeError, "sparse"),
-    ("rgb", lambda X: np.repeat(X[:20, ..., None], 3, axis=3), None, ValueError, "3 channels"),
+    # Colour is valid (tests/test_channels.py); channels-first and 5-D are not.
+    ("channels-first", lambda X: np.repeat(X[:20, None], 3, axis=1), None, ValueError,
+     "channels-first"),
+    ("5-d", lambda X: X[:20, ..., None, None], None, ValueError, "5 dimensions"),
     ("lengths", lambda X: X[:20], lambda y: y[:19], ValueError, "inconsistent numbers"),
     ("one-class", lambda X: X[:20], lambda y: np.zeros(20, int), ValueError, "one class"),
     ("continuous-y", lambda X: X[:20], lambda y: np.linspace(0, 1, 20), ValueError, "Unknown label type"),

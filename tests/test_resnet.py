@@ -74,7 +74,7 @@ def test_learns_digits_better_than_chance_by_far():
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )
-    clf = ResNetClassifier(filters=(16, 32), random_flip=False, epochs=8,
+    clf = ResNetClassifier(filters=(16, 32), epochs=8,
                            batch_size=32, random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) > 0.9
 
@@ -82,7 +82,7 @@ def test_learns_digits_better_than_chance_by_far():
 def test_registry_row_and_recipe():
     family = FAMILIES["resnet"]
     assert family.estimator_class() is ResNetClassifier
-    assert make_recipe("resnet").get_params() == ResNetClassifier().get_params()
+    assert make_recipe("resnet").get_params() == ResNetClassifier(random_flip=True).get_params()
 
 
 def test_search_space_gives_valid_parameters():
