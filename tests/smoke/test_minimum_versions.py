@@ -28,7 +28,7 @@ from fmnist_estimators import (
 ROOT = Path(__file__).resolve().parents[2]
 N_TRAIN = 300
 N_TEST = 200
-# Every recipe (their estimators' defaults included: "ann", "cnn"), plus a
+# Every recipe (their estimators' defaults included: "ann", "cnn", "resnet"), plus a
 # CNN fed image tensors by ImageReshaper in a pipeline.
 FAMILIES = [*list_recipes(), "reshaper-pipeline"]
 
@@ -38,14 +38,15 @@ def _make(family):
         return make_pipeline(ImageReshaper(output="image", scale=255), _make("cnn"))
     estimator = make_recipe(family, epochs=1, random_state=0)
     params = estimator.get_params()
-    if "filters" in params:
-        # Each recipe's layers and training, on an eighth of its width: the
-        # versions decide whether these run, the width only how long they take.
-        estimator.set_params(
-            filters=tuple(max(4, n // 8) for n in params["filters"]),
-            dense_units=tuple(max(8, n // 8) for n in params["dense_units"]),
-        )
-    return estimator
+    # Each recipe's layers and training, on an eighth of its width: the
+    # versions decide whether these run, the width only how long they take.
+    narrower = {
+        "filters": tuple(max(4, n // 8) for n in params.get("filters", ())),
+        "dense_units": tuple(max(8, n // 8) for n in params.get("dense_units", ())),
+    }
+    return estimator.set_params(
+        **{name: value for name, value in narrower.items() if name in params}
+    )
 
 
 def _network(estimator):
