@@ -26,6 +26,7 @@ PATCH = 32
 SMALL = {
     "ann": {"hidden_layer_sizes": (32,)},
     "cnn": {"filters": (8, 16), "dense_units": (16,)},
+    "resnet": {"filters": (8, 16)},
 }
 FAST = {"epochs": 8, "batch_size": 32, "validation_fraction": 0.0, "random_state": 0}
 
