@@ -10,6 +10,7 @@ class labels in the file's metadata, and an atomic write.
 
 import importlib.util
 import json
+import math
 import tempfile
 import warnings
 from pathlib import Path
@@ -44,10 +45,10 @@ class _Serving(keras.Model):
     def call(self, pixels):
         proba = self.network(pixels, training=False)
         if self.mirror_average:
-            height, width = self.image_shape
-            images = keras.ops.reshape(pixels, (-1, height, width))
+            # Mirror along the width axis; each pixel keeps its channels.
+            images = keras.ops.reshape(pixels, (-1, *self.image_shape))
             mirrored = keras.ops.reshape(keras.ops.flip(images, axis=2),
-                                         (-1, height * width))
+                                         (-1, math.prod(self.image_shape)))
             proba = (proba + self.network(mirrored, training=False)) / 2
         return proba
 

@@ -96,7 +96,7 @@ def test_metadata_holds_labels_and_scaling(exported):
     clf, path = exported
     metadata = {p.key: p.value for p in onnx.load(path).metadata_props}
     np.testing.assert_array_equal(json.loads(metadata["classes"]), clf.classes_)
-    assert json.loads(metadata["image_shape"]) == [28, 28]
+    assert json.loads(metadata["image_shape"]) == [28, 28, 1]
     assert float(metadata["pixel_scale"]) == 255.0
     assert json.loads(metadata["test_time_augmentation"]) is clf.test_time_augmentation
     assert metadata["estimator"] == type(clf).__name__
