@@ -134,7 +134,27 @@ def activated(x, layer_class, *args, activation, batch_normalization, **kwargs):
         return layer_class(*args, activation=activation, **kwargs)(x)
     # The normalisation's shift replaces the layer's bias.
     x = layer_class(*args, use_bias=False, **kwargs)(x)
-    # Momentum 0.9 (Keras: 0.99) lets the running statistics follow the
-    # weights; fit then recalibrates them (_training.recalibrate_batch_norm).
-    x = keras.layers.BatchNormalization(momentum=0.9)(x)
+    return normalised_activation(x, activation=activation, batch_normalization=True)
+
+
+def normalised_activation(x, *, activation, batch_normalization):
+    """An activation, batch-normalised first if asked.
+
+    Parameters
+    ----------
+    x : tensor
+        Input.
+    activation : str
+        Activation name.
+    batch_normalization : bool
+        Normalise before the activation.
+
+    Returns
+    -------
+    x : tensor
+    """
+    if batch_normalization:
+        # Momentum 0.9 (Keras: 0.99) lets the running statistics follow the
+        # weights; fit then recalibrates them (_training.recalibrate_batch_norm).
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
     return keras.layers.Activation(activation)(x)

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseImageClassifier
 from ._docstrings import shared_docstring
-from ._network import augmentation, augmented_images
+from ._network import augmentation, augmented_images, normalised_activation
 
 
 @shared_docstring
@@ -169,11 +169,9 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         return x
 
     def _pre_activation(self, x):
-        if self.batch_normalization:
-            # Momentum 0.9, as in the other families: fit recalibrates the
-            # statistics after training (_training.recalibrate_batch_norm).
-            x = keras.layers.BatchNormalization(momentum=0.9)(x)
-        return keras.layers.Activation(self.activation)(x)
+        return normalised_activation(
+            x, activation=self.activation, batch_normalization=self.batch_normalization
+        )
 
     def _residual_block(self, x, width, strides):
         bias = not self.batch_normalization
