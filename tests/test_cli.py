@@ -119,6 +119,7 @@ def test_the_sizes_known_to_the_cli_are_the_data_sets_and_the_runners():
         assert len(np.unique(target)) == _cli_parser._N_CLASSES
     fraction = _cli_parser._VALIDATION_FRACTION
     assert {c.validation_fraction for c in PRESETS.values()} == {fraction}
+    assert _cli_parser._PRESETS == list(PRESETS)
     default = inspect.signature(_tune.run_tune).parameters["validation_fraction"].default
     assert default == fraction
 

@@ -1,5 +1,6 @@
 """The study command end to end on a small real subset, report checked in Chromium."""
 
+import dataclasses
 import html
 import json
 import shutil
@@ -470,7 +471,10 @@ def two_seeds(tmp_path_factory):
 
 
 def test_presets_seeds_and_the_seeds_option():
-    assert PRESETS["seed"].seeds == 3 and PRESETS["quick"].seeds == 1
+    assert PRESETS["seed"].seeds == PRESETS["full"].seeds == 3
+    assert PRESETS["quick"].seeds == 1
+    # The seed preset is the full one on a subset of the training images.
+    assert PRESETS["seed"] == dataclasses.replace(PRESETS["full"], n_train=12_000)
     parser = build_parser()
     assert _study_config(parser.parse_args(["study", "--preset", "quick"])).seeds == 1
     config = _study_config(parser.parse_args(["study", "--preset", "quick", "--seeds", "2"]))
