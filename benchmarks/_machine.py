@@ -14,10 +14,17 @@ def _cpuinfo():
 
 
 def cpu_model():
-    """The processor's name (training times differ between machines of one kind)."""
+    """The processor's name (training times differ between machines of one kind).
+
+    An x86 processor without AVX-512 says so: two machines both named "AMD
+    EPYC" here trained the same network at very different speeds.
+    """
     for line in _cpuinfo().splitlines():
         if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
+            name = line.split(":", 1)[1].strip()
+            if platform.machine() == "x86_64" and " avx512f" not in _cpuinfo():
+                name += " without AVX-512"
+            return name
     return platform.machine()
 
 

@@ -47,6 +47,40 @@ ABLATION = {
 }
 
 
+# Sizes, in pixels, of the test-image shifts each run is also scored on.
+SHIFTS = (1, 2, 3)
+
+
+def shifted_images(images, rows, columns):
+    """``images`` moved down by ``rows`` and right by ``columns`` whole pixels.
+
+    Negative values move up or left; the uncovered border is 0, the
+    background of Fashion-MNIST.
+    """
+    import numpy as np
+
+    height, width = images.shape[1:3]
+    moved = np.zeros_like(images)
+    moved[:, max(rows, 0):height + min(rows, 0), max(columns, 0):width + min(columns, 0)] = (
+        images[:, max(-rows, 0):height + min(-rows, 0), max(-columns, 0):width + min(-columns, 0)]
+    )
+    return moved
+
+
+def shifted_accuracies(estimator, X_test, y_test, shifts=SHIFTS):
+    """Test accuracy per shift size: the mean over the four axis-aligned directions."""
+    import numpy as np
+
+    accuracies = {}
+    for size in shifts:
+        directions = [(size, 0), (-size, 0), (0, size), (0, -size)]
+        accuracies[str(size)] = round(float(np.mean([
+            (estimator.predict(shifted_images(X_test, rows, columns)) == y_test).mean()
+            for rows, columns in directions
+        ])), 4)
+    return accuracies
+
+
 def per_class_results(y_true, y_pred, target_names, n_confusions=3):
     """Recall per class and the most frequent confusions."""
     import numpy as np
@@ -82,6 +116,7 @@ def run(name, params, seed, data, recipe):
         "params": {k: v for k, v in params.items()},
         "seed": seed,
         "test_accuracy": round(float(accuracy), 4),
+        "shifted_test_accuracy": shifted_accuracies(estimator, X_test, y_test),
         "fit_s": round(fit_time, 1),
         "epochs_run": estimator.n_iter_,
         "n_params": int(estimator.model_.count_params()),
@@ -107,24 +142,38 @@ def summarise(path_jsonl, path_md):
     runs["dtype_policy"] = runs["dtype_policy"].fillna(named)
     # Training times are only comparable on one kind of processor and in one
     # precision; a record without a machine still counts.
+    # Records from before the shifted test images were scored have none.
+    if "shifted_test_accuracy" not in runs:
+        runs["shifted_test_accuracy"] = None
+    shift_columns = {}
+    for size in SHIFTS:
+        column = shift_columns[size] = f"shifted_{size}"
+        runs[column] = runs["shifted_test_accuracy"].map(
+            lambda shifted, size=size: shifted.get(str(size)) if isinstance(shifted, dict) else None
+        ).astype(float)
     table = runs.groupby(["name", "machine", "dtype_policy"], sort=False, dropna=False).agg(
         runs=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
         accuracy_std=("test_accuracy", "std"),
+        **{column: (column, "mean") for column in shift_columns.values()},
         fit_s_mean=("fit_s", "mean"),
         fit_s_max=("fit_s", "max"),
         n_params=("n_params", "first"),
     )
+    shift_header = " / ".join(str(size) for size in SHIFTS)
     lines = [
         "| run | machine | precision | seeds | test accuracy (mean ± std) "
+        f"| shifted by {shift_header} pixels (mean) "
         "| training time (s, mean / max) | parameters |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (name, machine, precision), row in table.iterrows():
         std = "" if pd.isna(row.accuracy_std) else f" ± {row.accuracy_std:.4f}"
+        shifted = [row[column] for column in shift_columns.values()]
+        shifted = "" if any(pd.isna(shifted)) else " / ".join(f"{a:.4f}" for a in shifted)
         lines.append(
             f"| {name} | {machine} | {precision} | {int(row.runs)} "
-            f"| {row.accuracy_mean:.4f}{std} "
+            f"| {row.accuracy_mean:.4f}{std} | {shifted} "
             f"| {row.fit_s_mean:.0f} / {row.fit_s_max:.0f} | {int(row.n_params):,} |"
         )
     lines += per_class_table(runs, BEST_RECIPE)
