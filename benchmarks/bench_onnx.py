@@ -194,7 +194,7 @@ def write_markdown(report, path):
             "",
             f"{precision}, test-time augmentation "
             f"{'on' if result['test_time_augmentation'] else 'off'}, "
-            f"{result['n_train']} training images, {result['epochs']} epochs, "
+            f"{result['n_train']} training images, {result['epochs']} epoch(s), "
             f"test accuracy {result['test_accuracy']:.4f}, "
             f"{result['onnx_bytes']:,}-byte .onnx file.{note}",
             "",
