@@ -41,6 +41,8 @@ report.iloc[:, :4]
 import matplotlib.pyplot as plt  # noqa: E402
 
 fig, ax = plt.subplots(figsize=(5, 2), layout="constrained")
-report["accuracy mean"].plot.barh(xerr=report["accuracy std"], ax=ax)
-ax.set_xlabel("cross-validated accuracy")
+ax.errorbar(report["accuracy mean"], report.index, xerr=report["accuracy std"],
+            fmt="o", capsize=4)
+ax.margins(y=0.4)
+ax.set_xlabel("cross-validated accuracy (mean ± std over 3 folds)")
 plt.show()
