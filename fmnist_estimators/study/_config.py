@@ -23,7 +23,8 @@ class StudyConfig:
     Parameters
     ----------
     models : tuple of str
-        Models to train, among ``"ann"`` and ``"cnn"``.
+        Models to train, among the network families ``"ann"``, ``"cnn"`` and
+        ``"resnet"``.
     n_train, n_test : int or None
         Stratified subsets of the training and test sets; None uses all of it.
     epochs, batch_size, learning_rate : int, int, float
