@@ -57,14 +57,10 @@ def shifted_images(images, rows, columns):
     Negative values move up or left; the uncovered border is 0, the
     background of Fashion-MNIST.
     """
-    import numpy as np
+    from scipy.ndimage import shift
 
-    height, width = images.shape[1:3]
-    moved = np.zeros_like(images)
-    moved[:, max(rows, 0):height + min(rows, 0), max(columns, 0):width + min(columns, 0)] = (
-        images[:, max(-rows, 0):height + min(-rows, 0), max(-columns, 0):width + min(-columns, 0)]
-    )
-    return moved
+    offsets = (0, rows, columns) + (0,) * (images.ndim - 3)
+    return shift(images, offsets, order=0, mode="constant", cval=0)
 
 
 def shifted_accuracies(estimator, X_test, y_test, shifts=SHIFTS):
@@ -145,9 +141,8 @@ def summarise(path_jsonl, path_md):
     # Records from before the shifted test images were scored have none.
     if "shifted_test_accuracy" not in runs:
         runs["shifted_test_accuracy"] = None
-    shift_columns = {}
-    for size in SHIFTS:
-        column = shift_columns[size] = f"shifted_{size}"
+    shift_columns = [f"shifted_{size}" for size in SHIFTS]
+    for size, column in zip(SHIFTS, shift_columns):
         runs[column] = runs["shifted_test_accuracy"].map(
             lambda shifted, size=size: shifted.get(str(size)) if isinstance(shifted, dict) else None
         ).astype(float)
@@ -155,7 +150,7 @@ def summarise(path_jsonl, path_md):
         runs=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
         accuracy_std=("test_accuracy", "std"),
-        **{column: (column, "mean") for column in shift_columns.values()},
+        **{column: (column, "mean") for column in shift_columns},
         fit_s_mean=("fit_s", "mean"),
         fit_s_max=("fit_s", "max"),
         n_params=("n_params", "first"),
@@ -169,7 +164,7 @@ def summarise(path_jsonl, path_md):
     ]
     for (name, machine, precision), row in table.iterrows():
         std = "" if pd.isna(row.accuracy_std) else f" ± {row.accuracy_std:.4f}"
-        shifted = [row[column] for column in shift_columns.values()]
+        shifted = [row[column] for column in shift_columns]
         shifted = "" if any(pd.isna(shifted)) else " / ".join(f"{a:.4f}" for a in shifted)
         lines.append(
             f"| {name} | {machine} | {precision} | {int(row.runs)} "
