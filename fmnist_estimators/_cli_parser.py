@@ -102,8 +102,9 @@ def _add_study_command(commands):
         "validation, the 4-point grid at 3 epochs, 10 Optuna trials), every model "
         "trained with 3 seeds, on a stratified 12,000 of the training images and all "
         "10,000 test images: under 15 minutes on 2 cores. 'full': the same on all "
-        "60,000 training images, about five times longer. 'quick': 6,000/2,000 images, "
-        "4 epochs, grid at 1 epoch, one seed, a few minutes. Default: seed.",
+        "60,000 training images (five times the images per epoch). 'quick': "
+        "6,000/2,000 images, 4 epochs, grid at 1 epoch, one seed, a few minutes. "
+        "Default: seed.",
     )
     study.add_argument(
         "--models", nargs="+", choices=list(FAMILIES),

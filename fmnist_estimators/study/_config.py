@@ -90,7 +90,7 @@ PRESETS = {
     # training images and all 10,000 test images (the CNN recipes compute in
     # mixed bfloat16 with TensorFlow on CPUs with bfloat16 instructions).
     "seed": StudyConfig(n_train=SEED_PRESET_N_TRAIN, seeds=3),
-    # The same on all 60,000 training images: about five times longer.
+    # The same on all 60,000 training images: five times the images per epoch.
     "full": StudyConfig(seeds=3),
     # Minutes on a laptop: 6,000 training and 2,000 test images, one seed
     # (a second trains the three models again: about a minute more on 2 cores).
