@@ -11,14 +11,18 @@ epoch's throughput, feeding the data in two ways:
   pipeline with the autotuner off);
 
 and normalising batches with Keras' ``BatchNormalization`` or with the
-fused-kernel layer the estimators use, and with and without XLA compilation
-(which Keras leaves off on CPUs). Each configuration runs in a fresh process.
-TensorFlow backend only.
+fused-kernel layer the estimators use, with and without XLA compilation
+(which Keras leaves off on CPUs), and in float32 or mixed bfloat16 (the
+precision ``dtype_policy="auto"`` picks on CPUs with bfloat16 instructions).
+Each configuration runs in a fresh process. TensorFlow backend only.
 
 Usage::
 
     python benchmarks/bench_pipeline.py --epochs 10 --n-train 24576
     python benchmarks/bench_pipeline.py --configs "seed ANN, our input" "seed ANN, our input, XLA"
+    python benchmarks/bench_pipeline.py --output benchmarks/results/pipeline-bfloat16 \
+        --configs "seed CNN, our input, mixed bfloat16" \
+        "+ keras batch norm, our input, mixed bfloat16" "+ fused batch norm, our input, mixed bfloat16"
 
 Writes ``benchmarks/results/pipeline.json`` and ``pipeline.md``.
 """
@@ -34,17 +38,22 @@ from pathlib import Path
 from _epochs import epoch_timer
 
 HERE = Path(__file__).resolve().parent
-# name -> (network, input pipeline, batch norm, XLA)
+# name -> (network, input pipeline, batch norm, XLA, Keras dtype policy)
 CONFIGS = {
-    "seed CNN, keras input": ("cnn", "keras", None, False),
-    "seed CNN, our input": ("cnn", "ours", None, False),
-    "seed CNN, our input, XLA": ("cnn", "ours", None, True),
-    "+ keras batch norm, our input": ("cnn", "ours", "keras", False),
-    "+ fused batch norm, our input": ("cnn", "ours", "fused", False),
-    "seed ANN, our input": ("ann", "ours", None, False),
-    "seed ANN, our input, XLA": ("ann", "ours", None, True),
-    "default ANN, our input": ("default-ann", "ours", "fused", False),
-    "default ANN, our input, XLA": ("default-ann", "ours", "fused", True),
+    "seed CNN, keras input": ("cnn", "keras", None, False, "float32"),
+    "seed CNN, our input": ("cnn", "ours", None, False, "float32"),
+    "seed CNN, our input, XLA": ("cnn", "ours", None, True, "float32"),
+    "+ keras batch norm, our input": ("cnn", "ours", "keras", False, "float32"),
+    "+ fused batch norm, our input": ("cnn", "ours", "fused", False, "float32"),
+    "seed CNN, our input, mixed bfloat16": ("cnn", "ours", None, False, "mixed_bfloat16"),
+    "+ keras batch norm, our input, mixed bfloat16": (
+        "cnn", "ours", "keras", False, "mixed_bfloat16"),
+    "+ fused batch norm, our input, mixed bfloat16": (
+        "cnn", "ours", "fused", False, "mixed_bfloat16"),
+    "seed ANN, our input": ("ann", "ours", None, False, "float32"),
+    "seed ANN, our input, XLA": ("ann", "ours", None, True, "float32"),
+    "default ANN, our input": ("default-ann", "ours", "fused", False, "float32"),
+    "default ANN, our input, XLA": ("default-ann", "ours", "fused", True, "float32"),
 }
 
 
@@ -80,7 +89,9 @@ def build_network(network, norm):
         for units in (256, 128):
             x = _normalised(keras.layers.Dense(units, use_bias=False)(x), norm)
             x = keras.layers.Dropout(0.2)(x)
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    # Probabilities in float32 under a mixed policy too, as in the estimators.
+    outputs = keras.layers.Dense(10, activation="softmax", dtype="float32")(x)
+    return keras.Model(inputs, outputs)
 
 
 def run_one(config, epochs, n_train):
@@ -93,12 +104,13 @@ def run_one(config, epochs, n_train):
     from fmnist_estimators._backend._input_pipeline import fit_inputs
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
-    network, feed, norm, jit_compile = CONFIGS[config]
+    network, feed, norm, jit_compile, dtype_policy = CONFIGS[config]
     X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
     shape = (-1, 28, 28, 1) if network == "cnn" else (-1, 784)
     X = X[:n_train].reshape(shape).astype("float32") / 255
     y = y[:n_train]
     keras.utils.set_random_seed(0)
+    keras.config.set_dtype_policy(dtype_policy)
     model = build_network(network, norm)
     model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=32,
                   jit_compile=jit_compile)

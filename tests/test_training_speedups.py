@@ -60,6 +60,34 @@ def test_fused_batch_norm_gradients_match_keras(images):
         np.testing.assert_allclose(fused, reference, rtol=2e-2)
 
 
+@on_tensorflow
+def test_fused_batch_norm_matches_keras_in_mixed_bfloat16(images):
+    import tensorflow as tf
+
+    from fmnist_estimators._backend._batch_norm import _fusable
+
+    x = tf.cast(images, "bfloat16")
+    results = []
+    for layer in (keras.layers.BatchNormalization(momentum=0.0, dtype="mixed_bfloat16"),
+                  batch_normalization(momentum=0.0, dtype="mixed_bfloat16")):
+        layer.build(x.shape)
+        layer.gamma.assign([1.5, 0.7])
+        with tf.GradientTape() as tape:
+            outputs = layer(x, training=True)
+            loss = tf.reduce_sum(tf.square(tf.cast(outputs, "float32")) * images)
+        gradients = tape.gradient(loss, [layer.gamma, layer.beta])
+        results.append([outputs.numpy().astype("float32"), *(g.numpy() for g in gradients),
+                        layer.moving_mean.numpy(), layer.moving_variance.numpy()])
+        assert outputs.dtype == tf.bfloat16
+    # The layer took the fused kernel, and computed what Keras computes, up to
+    # bfloat16's rounding of the outputs (8 significant bits).
+    assert _fusable(layer, x, training=True, mask=None)
+    reference, fused = results
+    np.testing.assert_allclose(fused[0], reference[0], atol=2e-2)
+    for fused_value, reference_value in zip(fused[1:], reference[1:]):
+        np.testing.assert_allclose(fused_value, reference_value, rtol=2e-2, atol=1e-4)
+
+
 def test_fused_batch_norm_is_an_ordinary_layer(images):
     layer = batch_normalization(momentum=0.9, name="bn")
     assert type(layer) is keras.layers.BatchNormalization

@@ -9,9 +9,12 @@ trained 1.8x faster on the reference machine (``benchmarks/bench_pipeline.py``).
 The layer built here is an ordinary :class:`keras.layers.BatchNormalization`,
 so saved models load anywhere without this package; only its training-mode
 call is routed to the fused kernel, on the TensorFlow backend, when the
-kernel computes exactly what Keras would (4-D float32 input, channels last,
-no mask, no renormalisation). Inference and every other case use Keras'
-own code.
+kernel computes exactly what Keras would (4-D input, channels last, no mask,
+no renormalisation). bfloat16 input, as under ``mixed_bfloat16``, goes to
+the kernel as it is: the kernel computes the statistics and the
+normalisation in float32 and rounds the output to bfloat16, which is what
+Keras' layer does with its casts, at half the cost of casting around the
+float32 kernel. Inference and every other case use Keras' own code.
 """
 
 import types
@@ -52,6 +55,11 @@ def fuse_batch_norm(layer):
     return layer
 
 
+# Input dtypes the fused kernel takes with float32 statistics, as Keras'
+# layer computes them.
+_FUSABLE_DTYPES = ("float32", "bfloat16")
+
+
 def _fusable(layer, inputs, training, mask):
     return (
         training
@@ -59,7 +67,7 @@ def _fusable(layer, inputs, training, mask):
         and mask is None
         and len(inputs.shape) == 4
         and layer.axis % 4 == 3
-        and keras.backend.standardize_dtype(inputs.dtype) == "float32"
+        and keras.backend.standardize_dtype(inputs.dtype) in _FUSABLE_DTYPES
         and layer.center
         and layer.scale
         # Keras added renormalisation in 3.14: a layer without it does not renormalise.
@@ -87,4 +95,4 @@ def _fused_call(self, inputs, training=None, mask=None):
     self.moving_variance.assign(
         self.moving_variance * momentum + variance * (1.0 - momentum)
     )
-    return outputs
+    return tf.cast(outputs, self.compute_dtype)
