@@ -17,9 +17,6 @@ _BLOCKS = {
         Batch normalisation between each hidden layer and its activation.
 """,
     "training_parameters": """\
-    random_translation : float, default=0.0
-        Shift training images by up to this fraction of their height and width
-        at random (zero fill); 0 disables it.
     random_erasing : float, default=0.0
         Probability that a training image has a random rectangle (2% to 33% of
         its area) replaced by random pixel values in [0, 1], as in Zhong et al.

@@ -87,10 +87,17 @@ def augmented_images(x, image_shape, *, random_flip, random_translation, random_
     if random_translation > 0:
         # Whole-pixel shifts: bilinear interpolation would blur the
         # training images only, unlike anything seen at test time.
-        x = keras.layers.RandomTranslation(
+        translation = keras.layers.RandomTranslation(
             random_translation, random_translation,
             fill_mode="constant", interpolation="nearest",
-        )(x)
+        )
+        if keras.backend.backend() == "jax":
+            # Keras marks the layer as not XLA-compilable on every backend,
+            # which would leave the whole network to Keras' eager loop; its
+            # JAX implementation (map_coordinates) compiles, and the tests
+            # check that it trains as it does uncompiled.
+            translation.supports_jit = True
+        x = translation(x)
     if random_erasing > 0:
         # A fixed probability: Keras draws it from [0, factor] for a scalar.
         x = keras.layers.RandomErasing(

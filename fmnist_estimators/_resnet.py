@@ -53,6 +53,9 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         class, as for Fashion-MNIST's garments, wrong for digits or letters.
         Like every augmentation, skipped for flat features that are not
         images (an inferred image of a single row).
+    random_translation : float, default=0.0
+        Shift training images by up to this fraction of their height and width
+        at random, in whole pixels (zero fill); 0 disables it.
     {training_parameters}
 
     {fitted_attributes}

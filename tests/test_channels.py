@@ -195,8 +195,9 @@ def test_random_erasing_erases_all_channels(photo_patches):
 
 def test_batch_norm_is_recalibrated_per_filter(photo_patches):
     X, y = photo_patches["train"]
-    cnn = CNNClassifier(**SMALL["cnn"], random_flip=False, epochs=2, batch_size=32,
-                        validation_fraction=0.0, random_state=0).fit(X, y)
+    cnn = CNNClassifier(**SMALL["cnn"], random_flip=False, random_translation=0.0,
+                        epochs=2, batch_size=32, validation_fraction=0.0,
+                        random_state=0).fit(X, y)
     layers = cnn.model_.layers
     first_bn = next(i for i, layer in enumerate(layers)
                     if isinstance(layer, keras.layers.BatchNormalization))
