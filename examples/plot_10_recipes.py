@@ -35,9 +35,9 @@ print(make_recipe("fast-cnn", epochs=1, random_state=0))
 # The seed CNN next to one with the accuracy ingredients switched on
 # individually: batch normalisation, random left-right flips, label
 # smoothing and a one-cycle learning-rate schedule. On the full data, with
-# twelve epochs, they take the test accuracy from about 0.91 (``seed-cnn``) to
-# 0.921 (``CNNClassifier()``'s defaults; means over three seeds in
-# ``benchmarks/results/accuracy.md``).
+# twelve epochs, they take the test accuracy from about 0.91 (``seed-cnn``)
+# to about 0.92 (``CNNClassifier()``'s defaults and the ``cnn`` recipe; means
+# over three seeds in ``benchmarks/results/accuracy.md``).
 train = fetch_fashion_mnist(subset="train")
 test = fetch_fashion_mnist(subset="test")
 X, y = train.images[:N_TRAIN], train.target[:N_TRAIN]

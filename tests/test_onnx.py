@@ -103,7 +103,7 @@ def test_metadata_holds_labels_and_scaling(exported):
 
 
 def test_mirror_average_is_in_the_graph(train, test_images, tmp_path):
-    clf = small("best-cnn", {}).fit(*train)
+    clf = small("best-cnn", {"dtype_policy": "float32"}).fit(*train)
     assert clf.test_time_augmentation
     with_average = export_onnx(clf, tmp_path / "tta.onnx")
     clf.set_params(test_time_augmentation=False)
