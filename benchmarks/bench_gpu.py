@@ -21,8 +21,10 @@ Three parts, each contender appended to ``--output`` as soon as it finishes
   first epoch (tracing and XLA compilation), later epochs, 12-epoch training
   time without the first epoch's compile overhead, predict time on the
   10,000 test images and test accuracy.
-* ``accuracy``: ``best-cnn`` and wider variants for the GPU's 2-minute
-  budget, one seed each; then more seeds of the variant with the best
+* ``accuracy``: ``wide-cnn``, longer and residual variants for the GPU's
+  5-minute budget, one seed each, each scored on the test images after every
+  epoch (outside the timed epochs; never used to choose) for the training
+  time to 0.94 test accuracy; then more seeds of the variant with the best
   *validation* accuracy (never the test accuracy) among those that trained
   within the budget.
 
@@ -43,8 +45,10 @@ from bench_speed import seed_network
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 RESULTS = Path(__file__).resolve().parent / "results"
-# The GPU target of the accuracy issue: training time of the best recipe.
-ACCURACY_BUDGET_S = 120
+# The GPU targets of the accuracy issue: the best recipe's training time,
+# and the test accuracy whose training time to reach is reported.
+ACCURACY_BUDGET_S = 300
+TIME_TO_ACCURACY = 0.94
 
 # name -> (recipe, parameter overrides, estimated seconds on an H100/H200)
 SPEED_CONTENDERS = {
@@ -56,6 +60,10 @@ SPEED_CONTENDERS = {
         "seed-cnn", {"compile__steps_per_execution": 1}, 30),
     "make_recipe('seed-cnn'), 128 steps per execution": (
         "seed-cnn", {"compile__steps_per_execution": 128}, 30),
+    # A whole epoch per execution: 422 batches of 128 cover the 54,000
+    # images left after the 10% hold-out.
+    "make_recipe('seed-cnn'), one epoch per execution": (
+        "seed-cnn", {"compile__steps_per_execution": 422}, 30),
     "make_recipe('seed-cnn'), mixed_bfloat16": ("seed-cnn", {"dtype_policy": "mixed_bfloat16"}, 30),
     "make_recipe('fast-cnn')": ("fast-cnn", {}, 20),
     "make_recipe('cnn')": ("cnn", {}, 30),
@@ -63,10 +71,17 @@ SPEED_CONTENDERS = {
 # The first run (2026-11-28, H200) tried best-cnn with (64, 128, 256) filters,
 # "same" padding and mixed bfloat16 over 40 and 60 epochs; the 60-epoch
 # network had the better validation accuracy and became "wide-cnn".
+# wide-cnn's 60 epochs took 54 s there; the variants spend the 5-minute
+# budget on more epochs or on a wide residual network.
+_WIDE_RESNET = {
+    "filters": (64, 128, 256), "blocks_per_stage": 2, "random_flip": True,
+    "random_erasing": 0.25, "label_smoothing": 0.1, "weight_decay": 0.05,
+    "test_time_augmentation": True, "dtype_policy": "mixed_bfloat16",
+}
 ACCURACY_CONTENDERS = {
-    "best-cnn": ("best-cnn", {}, 90),
-    "wide-cnn, 40 epochs": ("wide-cnn", {"epochs": 40}, 120),
-    "wide-cnn": ("wide-cnn", {}, 150),
+    "wide-cnn": ("wide-cnn", {}, 90),
+    "wide-cnn, 150 epochs": ("wide-cnn", {"epochs": 150}, 200),
+    "wide resnet (64, 128, 256) x 2, 40 epochs": ("resnet", {**_WIDE_RESNET, "epochs": 40}, 240),
 }
 EXTRA_SEEDS = (1, 2)
 
@@ -118,15 +133,61 @@ def run_seed_keras(data, epochs):
     }
 
 
-def run_recipe(data, recipe, params, seed):
-    """Fit ``make_recipe(recipe, **params)``; times, accuracies, predict time."""
+def test_accuracy_tracker(estimator, X_test, y_test, seconds):
+    """A callback scoring the test images after each epoch, and its records.
+
+    Runs after the epoch timer, so the scoring is not in ``seconds``; the
+    records pair the training seconds so far (the first epoch's compilation
+    included) with the test accuracy then, with the mirror-image view when
+    the estimator uses test-time augmentation. The network is scored with
+    its running batch-norm statistics, before ``fit`` recalibrates them, so
+    early epochs may score lower than the same weights would after ``fit``:
+    the time to accuracy is, if anything, overstated.
+    """
+    import keras
+    import numpy as np
+
+    flat = X_test.reshape(len(X_test), -1).astype("float32")
+    views = [flat]
+    if estimator.test_time_augmentation:
+        views.append(X_test[:, :, ::-1].reshape(len(X_test), -1).astype("float32"))
+    records = []
+
+    class TestAccuracy(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            proba = sum(
+                np.concatenate([keras.ops.convert_to_numpy(self.model.predict_on_batch(
+                    view[i:i + 2048])) for i in range(0, len(view), 2048)])
+                for view in views
+            )
+            accuracy = float((proba.argmax(1) == y_test).mean())
+            records.append((round(sum(seconds), 3), round(accuracy, 4)))
+
+    return TestAccuracy(), records
+
+
+def time_to_accuracy(records, target=TIME_TO_ACCURACY):
+    """Training seconds until the first epoch at or above ``target``, or None."""
+    return next((seconds for seconds, accuracy in records if accuracy >= target), None)
+
+
+def run_recipe(data, recipe, params, seed, track_test=False):
+    """Fit ``make_recipe(recipe, **params)``; times, accuracies, predict time.
+
+    With ``track_test``, the test accuracy after each epoch and the training
+    time to :data:`TIME_TO_ACCURACY` are recorded too.
+    """
     from fmnist_estimators import make_recipe
 
     X, y, X_test, y_test = data
     timer, seconds = epoch_timer()
     estimator = make_recipe(recipe, random_state=seed, **params)
+    callbacks, tracked = [timer], None
+    if track_test:
+        tracker, tracked = test_accuracy_tracker(estimator, X_test, y_test, seconds)
+        callbacks.append(tracker)
     start = time.perf_counter()
-    estimator.fit(X, y, callbacks=[timer])
+    estimator.fit(X, y, callbacks=callbacks)
     fit_s = time.perf_counter() - start
     predicted, predict_s = timed_predict(estimator.predict, X_test)
     history = {key: round(float(values[-1]), 4) for key, values in estimator.history_.items()}
@@ -136,6 +197,10 @@ def run_recipe(data, recipe, params, seed):
         "test_accuracy": round(float((predicted == y_test).mean()), 4),
         "final_epoch": history,
         "n_parameters": int(estimator.model_.count_params()),
+        **({} if tracked is None else {
+            "test_accuracy_by_epoch": tracked,
+            f"time_to_{TIME_TO_ACCURACY}_s": time_to_accuracy(tracked),
+        }),
     }
 
 
@@ -272,7 +337,8 @@ def best_by_validation(results, names):
 
 
 TABLE_COLUMNS = ("run", "contender", "seed", "fit_s", "first_epoch_s", "later_epoch_mean_s",
-                 "train_s_without_compile", "predict_10k_s", "test_accuracy")
+                 "train_s_without_compile", "predict_10k_s", "test_accuracy",
+                 f"time_to_{TIME_TO_ACCURACY}_s")
 PROFILE_COLUMNS = ("run", "steps_per_epoch", "fit_numpy_epoch_s", "fit_device_arrays_epoch_s",
                    "jitted_step_loop_epoch_s", "scan_epoch_s")
 
@@ -359,7 +425,7 @@ def main():
                        expected_s=expected_s, seed=0)
     if "accuracy" in args.parts:
         for name, (recipe, params, expected_s) in ACCURACY_CONTENDERS.items():
-            runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0,
+            runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0, True,
                        expected_s=expected_s, seed=0)
         chosen = best_by_validation(runner.results, ACCURACY_CONTENDERS)
         if chosen is not None:
