@@ -34,9 +34,7 @@ class ANNClassifier(ClassifierMixin, _BaseImageClassifier):
         preprocessing layer; Fashion-MNIST's classes are mirror-symmetric).
         Like every augmentation, skipped for flat features that are not
         images (an inferred image of a single row).
-    random_translation : float, default=0.0
-        Shift training images by up to this fraction of their height and width
-        at random, in whole pixels (zero fill); 0 disables it.
+    {random_translation}
     {training_parameters}
 
     {fitted_attributes}

@@ -16,6 +16,12 @@ _BLOCKS = {
     batch_normalization : bool, default=True
         Batch normalisation between each hidden layer and its activation.
 """,
+    # CNNClassifier documents its own default of 0.05.
+    "random_translation": """\
+    random_translation : float, default=0.0
+        Shift training images by up to this fraction of their height and width
+        at random, in whole pixels (zero fill); 0 disables it.
+""",
     "training_parameters": """\
     random_erasing : float, default=0.0
         Probability that a training image has a random rectangle (2% to 33% of

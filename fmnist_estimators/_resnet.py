@@ -53,9 +53,7 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
         class, as for Fashion-MNIST's garments, wrong for digits or letters.
         Like every augmentation, skipped for flat features that are not
         images (an inferred image of a single row).
-    random_translation : float, default=0.0
-        Shift training images by up to this fraction of their height and width
-        at random, in whole pixels (zero fill); 0 disables it.
+    {random_translation}
     {training_parameters}
 
     {fitted_attributes}
