@@ -97,6 +97,12 @@ def per_class_results(y_true, y_pred, target_names, n_confusions=3):
 
 
 def run(name, params, seed, data, recipe):
+    """Train one configuration on one seed; its record."""
+    return fit_and_record(name, params, seed, data, recipe)[0]
+
+
+def fit_and_record(name, params, seed, data, recipe):
+    """Train one configuration on one seed; its record and the fitted estimator."""
     from fmnist_estimators import make_recipe
 
     X, y, X_test, y_test, target_names = data
@@ -123,7 +129,7 @@ def run(name, params, seed, data, recipe):
         "last_epoch": {
             key: round(float(values[-1]), 4) for key, values in estimator.history_.items()
         },
-    }
+    }, estimator
 
 
 def summarise(path_jsonl, path_md):
@@ -183,6 +189,12 @@ def per_class_table(runs, name):
     runs = runs[(runs["name"] == name) & runs["per_class"].notna()]
     if runs.empty:
         return []
+    # The recipe as last measured: the runs on the last run's machine, in its
+    # precision, of its network.
+    last = runs.iloc[-1]
+    runs = runs[(runs["machine"] == last["machine"])
+                & (runs["dtype_policy"] == last["dtype_policy"])
+                & (runs["n_params"] == last["n_params"])]
     recall = pd.DataFrame([r["recall"] for r in runs["per_class"]]).mean()
     confusions = pd.DataFrame(
         [c for r in runs["per_class"] for c in r["top_confusions"]]

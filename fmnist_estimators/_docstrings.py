@@ -15,6 +15,9 @@ _BLOCKS = {
     "batch_normalization": """\
     batch_normalization : bool, default=True
         Batch normalisation between each hidden layer and its activation.
+        At the end of ``fit`` its statistics are recomputed from the trained
+        weights on up to 4,096 training images, in inference mode (without
+        augmentation or dropout).
 """,
     # CNNClassifier documents its own default of 0.05.
     "random_translation": """\

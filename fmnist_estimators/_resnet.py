@@ -46,7 +46,10 @@ class ResNetClassifier(ClassifierMixin, _BaseImageClassifier):
     batch_normalization : bool, default=True
         Batch normalisation before each activation (the blocks'
         pre-activation); without it the blocks are
-        ``x + conv(act(conv(act(x))))``.
+        ``x + conv(act(conv(act(x))))``. At the end of ``fit`` the
+        statistics are recomputed from the trained weights on up to 4,096
+        training images, in inference mode (without augmentation or
+        dropout).
     random_flip : bool, default=False
         Flip training images left-right at random (a training-only Keras
         preprocessing layer). Right where a mirrored image has the same

@@ -244,33 +244,52 @@ def score_validation(estimator, validation_data):
 
 
 def recalibrate_batch_norm(estimator, X):
-    """Set batch-norm statistics from the final weights on training images.
+    """Set batch-norm statistics from the final weights on clean training images.
 
     The running statistics average over the whole training, during which
     the weights move; after a short training they lag far behind and
-    inference falls to chance. One forward pass in training mode over up
-    to ``RECALIBRATION_SAMPLES`` training images, with momentum 0,
-    replaces them by the statistics of the trained network.
+    inference falls to chance. They are replaced by the mean and variance
+    of each batch-norm layer's input over up to ``RECALIBRATION_SAMPLES``
+    training images, with the network in inference mode: without
+    augmentation or dropout, as at prediction time (statistics taken with
+    dropout active overstate the variance that the layers after it see at
+    prediction). Layers are set in the network's order, each from inputs
+    that its predecessors' new statistics normalised.
     """
+    model = estimator.model_
     layers = [
-        layer for layer in estimator.model_.layers
+        layer for layer in model.layers
         if isinstance(layer, keras.layers.BatchNormalization)
     ]
     if not layers:
         return
     rng = check_random_state(estimator._random_state)
     n = min(len(X), RECALIBRATION_SAMPLES)
-    sample = np.asarray(X[np.sort(rng.choice(len(X), n, replace=False))],
-                        dtype=keras.backend.floatx())
-    momenta = [layer.momentum for layer in layers]
+    sample = X[np.sort(rng.choice(len(X), n, replace=False))]
     for layer in layers:
-        layer.momentum = 0.0
-    try:
-        with seeded(estimator._random_state):
-            estimator.model_(sample, training=True)
-    finally:
-        for layer, momentum in zip(layers, momenta):
-            layer.momentum = momentum
+        mean, variance = _input_moments(
+            keras.Model(model.input, layer.input), sample, layer.axis
+        )
+        layer.moving_mean.assign(mean.astype(layer.moving_mean.dtype))
+        layer.moving_variance.assign(variance.astype(layer.moving_variance.dtype))
+
+
+def _input_moments(network, X, axis, batch_size=1024):
+    """Per-channel mean and (biased) variance of ``network``'s output on ``X``."""
+    total = total_of_squares = 0.0
+    count = 0
+    for start in range(0, len(X), batch_size):
+        batch = np.asarray(X[start:start + batch_size], dtype=keras.backend.floatx())
+        output = keras.ops.convert_to_numpy(
+            keras.ops.cast(network(batch, training=False), "float32")
+        )
+        output = np.moveaxis(output, axis, -1).astype(np.float64)
+        output = output.reshape(-1, output.shape[-1])
+        total = total + output.sum(axis=0)
+        total_of_squares = total_of_squares + np.square(output).sum(axis=0)
+        count += len(output)
+    mean = total / count
+    return mean, np.maximum(total_of_squares / count - np.square(mean), 0.0)
 
 
 def one_hot(y, n_classes):

@@ -194,20 +194,24 @@ def test_random_erasing_erases_all_channels(photo_patches):
 
 
 def test_batch_norm_is_recalibrated_per_filter(photo_patches):
+    # Flips, shifts, erasing and dropout are all active in training; the
+    # statistics fit leaves are those of each layer's input at prediction.
     X, y = photo_patches["train"]
-    cnn = CNNClassifier(**SMALL["cnn"], random_flip=False, random_translation=0.0,
-                        epochs=2, batch_size=32, validation_fraction=0.0,
-                        random_state=0).fit(X, y)
-    layers = cnn.model_.layers
-    first_bn = next(i for i, layer in enumerate(layers)
-                    if isinstance(layer, keras.layers.BatchNormalization))
-    conv_output = keras.Model(cnn.model_.input, layers[first_bn - 1].output)
-    activations = conv_output.predict(X.reshape(len(X), -1).astype("float32"), verbose=0)
-    assert activations.shape[-1] == 8
-    np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(layers[first_bn].moving_mean),
-        activations.mean(axis=(0, 1, 2)), rtol=1e-3, atol=1e-4,
-    )
+    cnn = CNNClassifier(**SMALL["cnn"], random_flip=True, random_translation=0.1,
+                        random_erasing=0.5, dropout=0.5, epochs=2, batch_size=32,
+                        validation_fraction=0.0, random_state=0).fit(X, y)
+    flat = X.reshape(len(X), -1).astype("float32")
+    layers = [layer for layer in cnn.model_.layers
+              if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(layers) == 3
+    for layer in layers:
+        inputs = keras.Model(cnn.model_.input, layer.input).predict(flat, verbose=0)
+        assert inputs.shape[-1] in (8, 16)
+        axes = tuple(range(inputs.ndim - 1))
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.moving_mean),
+                                   inputs.mean(axis=axes), rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.moving_variance),
+                                   inputs.var(axis=axes), rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4, 7])
