@@ -50,3 +50,14 @@ def test_wide_cnn_is_the_network_measured_on_the_gpu(fashion_train):
     params = wide.get_params()
     assert (params["dropout"], params["random_erasing"], params["weight_decay"]) == (0.4, 0.5, 0.0)
     assert (params["epochs"], params["validation_fraction"]) == (60, 0.1)
+
+
+def test_best_cnn_is_the_network_measured_on_the_cpu(fashion_train):
+    X, y = fashion_train
+    best = make_recipe("best-cnn").initialize(X[:50], y[:50])
+    # The parameter count of benchmarks/results/accuracy.jsonl's best-cnn runs.
+    assert best.model_.count_params() == 543_546
+    params = best.get_params()
+    assert (params["filters"], params["epochs"], params["validation_fraction"]) == (
+        (48, 96), 48, 0.0
+    )
