@@ -208,10 +208,9 @@ def per_class_table(runs, name):
     return lines
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_job_arguments(parser):
+    """The options that name what to train: recipes, candidates, seeds, output."""
     parser.add_argument("--recipes", nargs="*", default=[])
-    parser.add_argument("--ablation", action="store_true", help="run the ablation table")
     parser.add_argument(
         "--candidate", nargs=3, action="append", default=[],
         metavar=("NAME", "RECIPE", "JSON"),
@@ -219,7 +218,10 @@ def main():
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--output", type=Path, default=HERE / "results")
-    args = parser.parse_args()
+
+
+def jobs_and_data(args):
+    """(name, params, recipe) per configuration, and the Fashion-MNIST data."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from fmnist_estimators.datasets import fetch_fashion_mnist
 
@@ -228,16 +230,30 @@ def main():
     data = (train.images, train.target, test.images, test.target, list(test.target_names))
     jobs = [(name, {}, name) for name in args.recipes]
     jobs += [(name, json.loads(params), recipe) for name, recipe, params in args.candidate]
+    args.output.mkdir(parents=True, exist_ok=True)
+    return jobs, data
+
+
+def append_record(path, record):
+    """One JSON line more in ``path``."""
+    with path.open("a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_job_arguments(parser)
+    parser.add_argument("--ablation", action="store_true", help="run the ablation table")
+    args = parser.parse_args()
+    jobs, data = jobs_and_data(args)
     if args.ablation:
         jobs += [(f"ablation: {name}", params, "seed-cnn") for name, params in ABLATION.items()]
-    args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / "accuracy.jsonl"
     for name, params, recipe in jobs:
         for seed in args.seeds:
             result = run(name, params, seed, data, recipe)
             print(json.dumps(result), flush=True)
-            with path.open("a") as f:
-                f.write(json.dumps(result) + "\n")
+            append_record(path, result)
     print(summarise(path, args.output / "accuracy.md"))
 
 

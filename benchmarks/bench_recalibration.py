@@ -23,12 +23,16 @@ Each run's record (with the library's recalibration) is appended to
 
 import argparse
 import json
-import os
 from pathlib import Path
 
-from bench_accuracy import fit_and_record, shifted_accuracies, summarise
-
-HERE = Path(__file__).resolve().parent
+from bench_accuracy import (
+    add_job_arguments,
+    append_record,
+    fit_and_record,
+    jobs_and_data,
+    shifted_accuracies,
+    summarise,
+)
 
 
 def training_mode_recalibration(estimator, X):
@@ -152,33 +156,16 @@ def summarise_pairs(path_jsonl, path_md):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipes", nargs="*", default=[])
-    parser.add_argument(
-        "--candidate", nargs=3, action="append", default=[],
-        metavar=("NAME", "RECIPE", "JSON"),
-        help="an ad-hoc configuration: a name, a base recipe and parameters as JSON",
-    )
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--output", type=Path, default=HERE / "results")
+    add_job_arguments(parser)
     parser.add_argument("--keep", type=Path, help="pickle the fitted estimators here")
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from fmnist_estimators.datasets import fetch_fashion_mnist
-
-    train = fetch_fashion_mnist(subset="train")
-    test = fetch_fashion_mnist(subset="test")
-    data = (train.images, train.target, test.images, test.target, list(test.target_names))
-    jobs = [(name, {}, name) for name in args.recipes]
-    jobs += [(name, json.loads(params), recipe) for name, recipe, params in args.candidate]
-    args.output.mkdir(parents=True, exist_ok=True)
+    jobs, data = jobs_and_data(args)
     for name, params, recipe in jobs:
         for seed in args.seeds:
             record, pair = paired_run(name, params, seed, data, recipe, args.keep)
             print(json.dumps(pair), flush=True)
-            with (args.output / "accuracy.jsonl").open("a") as f:
-                f.write(json.dumps(record) + "\n")
-            with (args.output / "recalibration.jsonl").open("a") as f:
-                f.write(json.dumps(pair) + "\n")
+            append_record(args.output / "accuracy.jsonl", record)
+            append_record(args.output / "recalibration.jsonl", pair)
     summarise(args.output / "accuracy.jsonl", args.output / "accuracy.md")
     print(summarise_pairs(args.output / "recalibration.jsonl",
                           args.output / "recalibration.md"))
