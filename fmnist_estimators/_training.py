@@ -156,9 +156,10 @@ def train(estimator, X, y, sample_weight, *, warm_start, epochs, initial_epoch, 
     try:
         with seeded(seed), training_loop(model, fit_args) as fit_args:
             if fit_args["verbose"]:
-                # A JAX fit may be handed batches of several training batches.
+                # A JAX fit may be handed batches of several training batches,
+                # or of a whole epoch's indices, whose last batch may be short.
                 fit_args["callbacks"] = [*fit_args["callbacks"], _StepProgress(
-                    steps_per_epoch, fit_args.get("batch_size", batch_size) // batch_size
+                    steps_per_epoch, -(-fit_args.get("batch_size", batch_size) // batch_size)
                 )]
             model.fit(**fit_args)
     except KeyboardInterrupt:

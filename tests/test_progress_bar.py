@@ -56,15 +56,20 @@ def test_partial_fit_bar_counts_epochs_and_steps(data, capsys):
     assert "Epoch 2/2" in output, output
 
 
-def test_bar_counts_training_steps_on_jax():
-    # On JAX a call into the backend trains a whole execution of 32 steps
-    # (one scanned batch): Keras' bar counted those calls ("1/1").
+@pytest.mark.parametrize("scanned", [False, True], ids=["cpu-loop", "scanned"])
+def test_bar_counts_training_steps_on_jax(scanned):
+    # A scanned call into the backend trains a whole execution of up to 32
+    # steps, here the whole epoch: Keras' bar counted those calls ("1/1").
+    # A CPU keeps Keras' loop unless told otherwise.
     pytest.importorskip("jax")
     script = textwrap.dedent(
-        """
+        f"""
         import contextlib, io
         from fmnist_estimators import ANNClassifier
+        from fmnist_estimators._backend import _jax_steps
         from fmnist_estimators.datasets import fetch_fashion_mnist
+        if {scanned}:
+            _jax_steps._LOOPED_PLATFORMS = frozenset()
         train = fetch_fashion_mnist(subset="train")
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

@@ -374,54 +374,121 @@ def test_fast_kernels_are_used_and_survive_pickling(estimator_class, fashion_tra
     )
 
 
-def test_jax_scanned_steps_train_as_keras_loop_does():
-    """On JAX, one lax.scan per execution trains as Keras' step-by-step loop does."""
+def _run_on_jax(script):
+    """Run a script in a fresh interpreter on the JAX backend; its stdout."""
     pytest.importorskip("jax")
-    script = textwrap.dedent(
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_jax_scanned_steps_train_as_keras_loop_does():
+    """On JAX, one lax.scan per execution, over indices into arrays copied to
+    the device once, trains as Keras' step-by-step loop does."""
+    output = _run_on_jax(
         """
         import keras, numpy as np
         from fmnist_estimators import CNNClassifier
+        from fmnist_estimators._backend import _jax_steps
         from fmnist_estimators.datasets import fetch_fashion_mnist
-        X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+        X_all, y_all = fetch_fashion_mnist(subset="test", return_X_y=True)
+        X, y, X_new = X_all[:1500], y_all[:1500], X_all[5000:5200]
+        # A CPU keeps Keras' loop (XLA runs a scan slowly there) unless told.
+        on_cpu = CNNClassifier(epochs=1, filters=(8,), dense_units=(16,)).fit(X, y)
+        assert not hasattr(on_cpu.model_, "_fmnist_scanned_steps")
+        _jax_steps._LOOPED_PLATFORMS = frozenset()
         # 1,350 training images in batches of 32: one scanned execution of 32
         # steps, then 11 steps one at a time, the last one short.
         params = dict(filters=(8,), dense_units=(16,), epochs=2, batch_size=32,
                       random_flip=True, dropout=0.2, random_state=0)
-        scanned = CNNClassifier(**params).fit(X[:1500], y[:1500])
-        assert scanned.model_._fmnist_scanned_steps[:2] == (32, 32)
+        calls = []
+        gathering = _jax_steps._gathering_train_function
+        def counted(*args):
+            train_function = gathering(*args)
+            def call(state, iterator):
+                calls.append(1)
+                return train_function(state, iterator)
+            return call
+        _jax_steps._gathering_train_function = counted
+        def assert_trained_alike(a, b):
+            np.testing.assert_allclose(a.history_["loss"], b.history_["loss"], rtol=1e-4)
+            np.testing.assert_allclose(a.predict_proba(X_new), b.predict_proba(X_new),
+                                       atol=1e-4)
+
+        # Unshuffled, Keras' loop cuts the same batches (shuffled, its first
+        # fit draws one permutation more, to build its metrics).
+        unshuffled = CNNClassifier(fit__shuffle=False, **params).fit(X, y)
+        looped = CNNClassifier(compile__steps_per_execution=1, fit__shuffle=False,
+                               **params).fit(X, y)
+        assert not hasattr(looped.model_, "_fmnist_scanned_steps")
+        assert_trained_alike(unshuffled, looped)
+
+        calls.clear()
+        scanned = CNNClassifier(**params).fit(X, y)
+        assert scanned.model_._fmnist_scanned_steps[:3] == ("on device", 32, 32)
+        assert len(calls) == 2 * 2, calls  # two executions per epoch
         # Keras' own function again after fit, for its other methods.
         assert scanned.model_.train_function is None
-        looped = CNNClassifier(compile__steps_per_execution=1, **params).fit(
-            X[:1500], y[:1500])
-        assert not hasattr(looped.model_, "_fmnist_scanned_steps")
-        np.testing.assert_allclose(scanned.history_["loss"], looped.history_["loss"],
-                                   rtol=1e-4)
-        np.testing.assert_allclose(scanned.predict_proba(X[5000:5200]),
-                                   looped.predict_proba(X[5000:5200]), atol=1e-4)
+        # Arrays too large for the device's memory: each execution is
+        # copied, and the batches are the same.
+        has_room = _jax_steps._device_has_room
+        _jax_steps._device_has_room = lambda device, arrays: False
+        copied = CNNClassifier(**params).fit(X, y)
+        _jax_steps._device_has_room = has_room
+        assert copied.model_._fmnist_scanned_steps[:3] == ("copied", 32, 32)
+        assert_trained_alike(scanned, copied)
+        # An execution longer than the epoch trains the whole epoch in one
+        # call, its last batch short; sample weights are gathered too.
+        for extra in ({}, {"class_weight": "balanced"}):
+            calls.clear()
+            whole = CNNClassifier(compile__steps_per_execution=1000, **params,
+                                  **extra).fit(X, y)
+            assert len(calls) == 2, calls  # one call per epoch
+            assert int(whole.model_.optimizer.iterations) == 2 * 43
+            assert_trained_alike(whole, CNNClassifier(**params, **extra).fit(X, y))
+
         # A later call runs a new schedule, compiled into a new scanned loop of
         # the same shape; the network keeps learning.
         compiled = scanned.model_._fmnist_scanned_steps
-        scanned.partial_fit(X[:1500], y[:1500])
-        assert scanned.model_._fmnist_scanned_steps[:2] == compiled[:2]
-        assert scanned.score(X[5000:6000], y[5000:6000]) > 0.5
+        scanned.partial_fit(X, y)
+        assert scanned.model_._fmnist_scanned_steps[:3] == compiled[:3]
+        assert scanned.score(X_all[5000:6000], y_all[5000:6000]) > 0.5
         # With a constant learning rate nothing changes: the loop is reused.
-        constant = CNNClassifier(lr_schedule="constant", **params).fit(X[:1500], y[:1500])
+        constant = CNNClassifier(lr_schedule="constant", **params).fit(X, y)
         compiled = constant.model_._fmnist_scanned_steps
-        constant.partial_fit(X[:1500], y[:1500])
+        constant.partial_fit(X, y)
         assert constant.model_._fmnist_scanned_steps is compiled
         # steps_per_epoch counts Keras' steps, not executions: left to Keras' loop.
-        counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X[:1500], y[:1500])
+        counted = CNNClassifier(fit__steps_per_epoch=5, **params).fit(X, y)
         assert not hasattr(counted.model_, "_fmnist_scanned_steps")
         assert int(counted.model_.optimizer.iterations) == 10
         print("ok")
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env={**os.environ, "KERAS_BACKEND": "jax"},
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("ok")
+    assert output.startswith("ok")
+
+
+class _Device:
+    """A JAX device reporting the given memory statistics."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    def memory_stats(self):
+        return self.stats
+
+
+def test_jax_training_set_goes_to_the_device_within_its_share_of_memory():
+    from fmnist_estimators._backend._jax_steps import _device_has_room
+
+    arrays = (np.zeros((1000, 250), "float32"),)  # 1 MB
+    assert _device_has_room(_Device(None), arrays)  # a CPU reports no limit
+    assert _device_has_room(_Device({"bytes_limit": 4_000_000}), arrays)
+    assert not _device_has_room(_Device({"bytes_limit": 3_999_999}), arrays)
 
 
 @pytest.fixture
@@ -432,6 +499,17 @@ def fresh_warnings():
     _probes.warn_once.cache_clear()
     yield
     _probes.warn_once.cache_clear()
+
+
+def test_jax_copies_each_execution_where_keras_has_no_symbolic_build(fresh_warnings):
+    from fmnist_estimators._backend._jax_steps import _built_from_a_batch
+
+    # As with a Keras release without Model._symbolic_build.
+    fit_kwargs = {"x": np.zeros((4, 3), "float32"), "y": np.zeros(4), "batch_size": 2}
+    with pytest.warns(RuntimeWarning, match="_symbolic_build"):
+        assert not _built_from_a_batch(object(), fit_kwargs)
+    # Inputs that are not NumPy arrays are left to Keras' own build.
+    assert not _built_from_a_batch(object(), {**fit_kwargs, "x": [[0.0] * 3] * 4})
 
 
 @on_tensorflow
