@@ -34,6 +34,7 @@ A contender starts only when its estimated time fits in what is left of
 """
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -41,6 +42,7 @@ import traceback
 from pathlib import Path
 
 from _epochs import epoch_timer
+from _jax_paths import jax_training_path
 from bench_speed import seed_network
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -200,14 +202,8 @@ def run_recipe(data, recipe, params, seed, track_test=False):
 
 def run_copied_recipe(data, recipe, params, seed):
     """:func:`run_recipe` with each execution's batches copied to the device."""
-    from fmnist_estimators._backend import _jax_steps
-
-    has_room = _jax_steps._device_has_room
-    _jax_steps._device_has_room = lambda device, arrays: False
-    try:
+    with jax_training_path(on_device=False):
         return run_recipe(data, recipe, params, seed)
-    finally:
-        _jax_steps._device_has_room = has_room
 
 
 def profile_seed_cnn(data, epochs=3):
@@ -414,40 +410,38 @@ def main():
 
     device = device_description()
     print(json.dumps(device), flush=True)
-    if device["device_kind"].lower() == "cpu":
-        if not args.smoke:
-            raise SystemExit("No GPU is visible to JAX; this benchmark is for a GPU (or --smoke).")
-        # A CPU keeps Keras' loop; the smoke run checks the GPU's scanned paths.
-        from fmnist_estimators._backend import _jax_steps
-
-        _jax_steps._LOOPED_PLATFORMS = frozenset()
+    on_cpu = device["device_kind"].lower() == "cpu"
+    if on_cpu and not args.smoke:
+        raise SystemExit("No GPU is visible to JAX; this benchmark is for a GPU (or --smoke).")
     context = {"run": args.run, "date": time.strftime("%Y-%m-%d"),
                "device": device["device_kind"], "backend": device["backend"],
                "keras": device["keras"], "jax": device["jax"]}
     if args.smoke or args.note:
         context["note"] = "; ".join(filter(None, ["smoke" if args.smoke else None, args.note]))
-    runner = Runner(args.output, args.budget_s, context)
-    if "profile" in args.parts:
-        runner.run("seed-cnn epoch profile", profile_seed_cnn, data, expected_s=60, seed=0)
-    if "speed" in args.parts:
-        runner.run("seed raw Keras", run_seed_keras, data, epochs, expected_s=40, seed=0)
-        for name, (recipe, params, expected_s) in SPEED_CONTENDERS.items():
-            runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0,
-                       expected_s=expected_s, seed=0)
-        for name, (recipe, params, expected_s) in COPIED_CONTENDERS.items():
-            runner.run(name, run_copied_recipe, data, recipe, {**params, **smoke}, 0,
-                       expected_s=expected_s, seed=0)
-    if "accuracy" in args.parts:
-        for name, (recipe, params, expected_s) in ACCURACY_CONTENDERS.items():
-            runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0, True,
-                       expected_s=expected_s, seed=0)
-        chosen = best_by_validation(runner.results, ACCURACY_CONTENDERS)
-        if chosen is not None:
-            recipe, params, _ = ACCURACY_CONTENDERS[chosen]
-            first = next(r for r in runner.results if r["contender"] == chosen)
-            for seed in EXTRA_SEEDS:
-                runner.run(chosen, run_recipe, data, recipe, {**params, **smoke}, seed,
-                           expected_s=first["fit_s"] + 15, seed=seed)
+    # A CPU keeps Keras' loop; the smoke run checks the GPU's scanned paths.
+    with jax_training_path() if on_cpu else contextlib.nullcontext():
+        runner = Runner(args.output, args.budget_s, context)
+        if "profile" in args.parts:
+            runner.run("seed-cnn epoch profile", profile_seed_cnn, data, expected_s=60, seed=0)
+        if "speed" in args.parts:
+            runner.run("seed raw Keras", run_seed_keras, data, epochs, expected_s=40, seed=0)
+            for name, (recipe, params, expected_s) in SPEED_CONTENDERS.items():
+                runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0,
+                           expected_s=expected_s, seed=0)
+            for name, (recipe, params, expected_s) in COPIED_CONTENDERS.items():
+                runner.run(name, run_copied_recipe, data, recipe, {**params, **smoke}, 0,
+                           expected_s=expected_s, seed=0)
+        if "accuracy" in args.parts:
+            for name, (recipe, params, expected_s) in ACCURACY_CONTENDERS.items():
+                runner.run(name, run_recipe, data, recipe, {**params, **smoke}, 0, True,
+                           expected_s=expected_s, seed=0)
+            chosen = best_by_validation(runner.results, ACCURACY_CONTENDERS)
+            if chosen is not None:
+                recipe, params, _ = ACCURACY_CONTENDERS[chosen]
+                first = next(r for r in runner.results if r["contender"] == chosen)
+                for seed in EXTRA_SEEDS:
+                    runner.run(chosen, run_recipe, data, recipe, {**params, **smoke}, seed,
+                               expected_s=first["fit_s"] + 15, seed=seed)
     print(markdown_table(runner.results, TABLE_COLUMNS))
 
 

@@ -22,7 +22,6 @@ Time it alone on the machine.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
@@ -32,6 +31,7 @@ from pathlib import Path
 os.environ["KERAS_BACKEND"] = "jax"
 
 from _epochs import epoch_timer  # noqa: E402
+from _jax_paths import jax_training_path  # noqa: E402
 from _machine import cpu_model  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -45,22 +45,6 @@ PATHS = {
 }
 
 
-@contextlib.contextmanager
-def data_path(scanned, on_device):
-    """Make the estimators scan on the CPU, with or without the device copy."""
-    from fmnist_estimators._backend import _jax_steps
-
-    looped, has_room = _jax_steps._LOOPED_PLATFORMS, _jax_steps._device_has_room
-    if scanned:
-        _jax_steps._LOOPED_PLATFORMS = frozenset()
-    if not on_device:
-        _jax_steps._device_has_room = lambda device, arrays: False
-    try:
-        yield
-    finally:
-        _jax_steps._LOOPED_PLATFORMS, _jax_steps._device_has_room = looped, has_room
-
-
 def later_epoch_seconds(X, y, epochs, steps_per_execution, scanned, on_device):
     """Mean seconds of the epochs after the first, and the final loss."""
     from fmnist_estimators import make_recipe
@@ -70,7 +54,7 @@ def later_epoch_seconds(X, y, epochs, steps_per_execution, scanned, on_device):
         "seed-cnn", epochs=epochs, batch_size=BATCH_SIZE, validation_fraction=0.0,
         random_state=0, compile__steps_per_execution=steps_per_execution,
     )
-    with data_path(scanned, on_device):
+    with jax_training_path(scanned=scanned, on_device=on_device):
         estimator.fit(X, y, callbacks=[timer])
     return statistics.mean(seconds[1:]), float(estimator.history_["loss"][-1])
 
