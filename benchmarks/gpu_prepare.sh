@@ -16,15 +16,21 @@ venv_python=$repo/.venv/bin/python
 [ -x "$venv_python" ] || { echo "No $venv_python: run 'make setup' first." >&2; exit 1; }
 
 # The GPU machine has the other dependencies (numpy, scikit-learn, pandas,
-# matplotlib, h5py, ml-dtypes, rich, absl-py, packaging). These are pinned to
-# the versions tested here.
-packages=()
-for name in keras scikeras namex optree; do
-  version=$("$venv_python" -c "import importlib.metadata as m; print(m.version('$name'))" \
-            2>/dev/null || true)
-  [ -n "$version" ] || { echo "$name is not installed in .venv." >&2; exit 1; }
-  packages+=("$name==$version")
-done
+# matplotlib, h5py, ml-dtypes, rich, absl-py, packaging, and typing-extensions
+# with PyTorch). These are pinned to the versions tested here; the ones in
+# wheels-if-missing are installed only where the machine lacks them.
+pinned() {
+  local name version
+  for name in "$@"; do
+    version=$("$venv_python" -c "import importlib.metadata as m; print(m.version('$name'))" \
+              2>/dev/null || true)
+    [ -n "$version" ] || { echo "$name is not installed in .venv." >&2; exit 1; }
+    echo "$name==$version"
+  done
+}
+mapfile -t packages < <(pinned keras scikeras namex optree)
+mapfile -t fallbacks < <(pinned typing-extensions)
+[ "${#packages[@]}" -eq 4 ] && [ "${#fallbacks[@]}" -eq 1 ] || exit 1
 
 # Built in a temporary folder and moved into place, so that a failed
 # download never leaves a half-made bundle behind.
@@ -36,11 +42,15 @@ fi
 staging=$(mktemp -d "${bundle%/}.partial.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 chmod 755 "$staging"
-"$venv_python" -m pip download --quiet --no-deps --only-binary=:all: \
-  --python-version "$python_version" --implementation cp \
-  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
-  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-  -d "$staging/wheels" "${packages[@]}"
+download() {
+  "$venv_python" -m pip download --quiet --no-deps --only-binary=:all: \
+    --python-version "$python_version" --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    -d "$@"
+}
+download "$staging/wheels" "${packages[@]}"
+download "$staging/wheels-if-missing" "${fallbacks[@]}"
 
 # The library's loader finds the files (cache, Debian's copy or a download)
 # and checks their SHA-256; bench_gpu.py reads them from DATA/fashion_mnist/
@@ -65,4 +75,4 @@ rm -rf "$bundle"
 mv "$staging" "$bundle"
 trap - EXIT
 du -sh "$bundle"
-ls "$bundle/wheels" "$bundle/data/fashion_mnist"
+ls "$bundle/wheels" "$bundle/wheels-if-missing" "$bundle/data/fashion_mnist"

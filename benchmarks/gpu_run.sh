@@ -15,11 +15,21 @@ out=${OUT:-.}
 [ -d "$bundle/wheels" ] && [ -d "$bundle/data/fashion_mnist" ] \
   || { echo "No bundle in $bundle: run benchmarks/gpu_prepare.sh first." >&2; exit 1; }
 
+# A dependency the machine already has (typing_extensions, with PyTorch) is
+# kept; the bundle's copy is installed only where it is missing.
+wheels=("$bundle"/wheels/*.whl)
+for wheel in "$bundle"/wheels-if-missing/*.whl; do
+  [ -e "$wheel" ] || continue
+  module=$(basename "$wheel" | cut -d- -f1)
+  python3 -c "import $module" 2>/dev/null || wheels+=("$wheel")
+done
 site=$(mktemp -d)
 trap 'rm -rf "$site"' EXIT
 python3 -m pip install --quiet --no-index --no-deps --no-compile --no-cache-dir \
-  --target "$site" "$bundle"/wheels/*.whl
+  --target "$site" "${wheels[@]}"
 export PYTHONPATH="$site:$repo" KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+python3 -c "import keras, scikeras, fmnist_estimators" \
+  || { echo "The bundle's packages do not import on this machine (above)." >&2; exit 1; }
 
 python3 "$repo/benchmarks/bench_gpu.py" --data "$bundle/data" --output "$out/gpu.jsonl" \
   --budget-s "${BUDGET_S:-480}" "$@"

@@ -61,7 +61,10 @@ _BLOCKS = {
         numerics, but is several times slower on CPUs without them (emulated);
         "mixed_float16" is for GPUs. "auto" is "mixed_bfloat16" with the
         TensorFlow backend on a CPU with bfloat16 instructions and "float32"
-        everywhere else; ``dtype_policy_`` records the choice.
+        everywhere else; ``dtype_policy_`` records the choice. On JAX's CPU
+        backend, ``fit`` raises a ValueError for a bfloat16 policy where
+        JAX's compiler gets a small bfloat16 convolution block wrong (as JAX
+        0.11.2 does), rather than fit a network that predicts one class.
     image_shape : tuple of (int, int) or (int, int, int), default=None
         ``(height, width)`` or ``(height, width, channels)`` of one image.
         None infers it from ``X`` in ``fit``: from the array shape for 3-D

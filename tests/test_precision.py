@@ -99,3 +99,29 @@ def test_seed_cnn_recipes_use_auto_and_seed_ann_float32():
     assert make_recipe("fast-cnn").dtype_policy == "auto"
     assert make_recipe("seed-ann").dtype_policy == "float32"
     assert make_recipe("seed-cnn", dtype_policy="float32").dtype_policy == "float32"
+
+
+@pytest.mark.parametrize("compiles_right", [True, False])
+def test_bfloat16_is_refused_where_jax_compiles_it_wrongly(monkeypatch, compiles_right):
+    # As with JAX 0.11.2 on a CPU, whose compiled bfloat16 networks return NaN.
+    monkeypatch.setattr(_precision, "_on_jax_cpu", lambda: True)
+    monkeypatch.setattr(_precision, "_jax_compiles_bfloat16_block", lambda: compiles_right)
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
+    for name in ["float32", "mixed_float16", "auto"]:
+        assert resolve_dtype_policy(name) in (name, "float32", "mixed_bfloat16")
+    for name in ["mixed_bfloat16", "bfloat16"]:
+        if compiles_right:
+            assert resolve_dtype_policy(name) == name
+        else:
+            with pytest.raises(ValueError, match=f"dtype_policy='{name}' cannot be used"):
+                resolve_dtype_policy(name)
+
+
+def test_bfloat16_is_refused_before_fitting(monkeypatch, fashion_train):
+    X, y = fashion_train
+    monkeypatch.setattr(_precision, "_on_jax_cpu", lambda: True)
+    monkeypatch.setattr(_precision, "_jax_compiles_bfloat16_block", lambda: False)
+    clf = CNNClassifier(dtype_policy="mixed_bfloat16", filters=(8,), dense_units=(16,))
+    with pytest.raises(ValueError, match="dtype_policy='float32'"):
+        clf.fit(X[:50], y[:50])
+    assert not hasattr(clf, "model_")

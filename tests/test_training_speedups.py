@@ -1,5 +1,6 @@
 """The faster training path computes what Keras' own path computes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -429,7 +430,9 @@ def test_jax_scanned_steps_train_as_keras_loop_does():
 
         calls.clear()
         scanned = CNNClassifier(**params).fit(X, y)
-        assert scanned.model_._fmnist_scanned_steps[:3] == ("on device", 32, 32)
+        # On the device the scan's length follows each call's indices, so
+        # the compiled steps do not depend on the steps per execution.
+        assert scanned.model_._fmnist_scanned_steps[:3] == ("on device", 32, None)
         assert len(calls) == 2 * 2, calls  # two executions per epoch
         # Keras' own function again after fit, for its other methods.
         assert scanned.model_.train_function is None
@@ -491,6 +494,37 @@ def test_jax_training_set_goes_to_the_device_within_its_share_of_memory():
     assert not _device_has_room(_Device({"bytes_limit": 3_999_999}), arrays)
 
 
+def test_jax_bfloat16_check_leaves_seeded_fits_alone():
+    """The bfloat16 check builds its block without drawing from Keras' random
+    state or its layer names: what is built after it is built as without it."""
+    output = _run_on_jax(
+        """
+        import json
+        import keras
+        from fmnist_estimators._backend import _precision
+
+        def dense_weights():
+            layer = keras.layers.Dense(4)
+            layer.build((None, 3))
+            return keras.ops.convert_to_numpy(layer.kernel).tolist()
+
+        keras.utils.set_random_seed(0)
+        without_check = dense_weights()
+        keras.utils.set_random_seed(0)
+        compiles_right = _precision._jax_compiles_bfloat16_block()
+        print(json.dumps({"compiles_right": compiles_right,
+                          "weights_kept": dense_weights() == without_check,
+                          "first_convolution": keras.layers.Conv2D(1, 1).name,
+                          "policy": keras.config.dtype_policy().name}))
+        """
+    )
+    result = json.loads(output.strip().splitlines()[-1])
+    assert isinstance(result["compiles_right"], bool)
+    assert result["weights_kept"]
+    assert result["first_convolution"] == "conv2d"
+    assert result["policy"] == "float32"
+
+
 @pytest.fixture
 def fresh_warnings():
     """Each probe warns once per process: forget what was said before."""
@@ -502,14 +536,16 @@ def fresh_warnings():
 
 
 def test_jax_copies_each_execution_where_keras_has_no_symbolic_build(fresh_warnings):
-    from fmnist_estimators._backend._jax_steps import _built_from_a_batch
+    from fmnist_estimators._backend._jax_steps import _built_from_a_batch, _training_arrays
 
-    # As with a Keras release without Model._symbolic_build.
     fit_kwargs = {"x": np.zeros((4, 3), "float32"), "y": np.zeros(4), "batch_size": 2}
+    arrays = _training_arrays(fit_kwargs)
+    assert len(arrays) == 2
+    # As with a Keras release without Model._symbolic_build.
     with pytest.warns(RuntimeWarning, match="_symbolic_build"):
-        assert not _built_from_a_batch(object(), fit_kwargs)
+        assert not _built_from_a_batch(object(), arrays, batch_size=2)
     # Inputs that are not NumPy arrays are left to Keras' own build.
-    assert not _built_from_a_batch(object(), {**fit_kwargs, "x": [[0.0] * 3] * 4})
+    assert _training_arrays({**fit_kwargs, "x": [[0.0] * 3] * 4}) is None
 
 
 @on_tensorflow

@@ -74,7 +74,10 @@ def scanned_training_steps(model, fit_kwargs):
         yield fit_kwargs
         return
     batch_size, n_steps = fit_kwargs["batch_size"], model.steps_per_execution
-    arrays = _device_arrays(fit_kwargs) if _built_from_a_batch(model, fit_kwargs) else None
+    samples = _training_arrays(fit_kwargs)
+    arrays = None
+    if samples is not None and _built_from_a_batch(model, samples, batch_size):
+        arrays = _device_arrays(samples, fit_kwargs)
     if arrays is None:
         run_execution, run_one = _compiled(model, "copied", batch_size, n_steps)
         model.train_function = _copying_train_function(
@@ -84,7 +87,7 @@ def scanned_training_steps(model, fit_kwargs):
     else:
         n_samples = len(arrays[0])
         execution_samples = min(batch_size * n_steps, n_samples)
-        run_execution, run_one = _compiled(model, "on device", batch_size, n_steps)
+        run_execution, run_one = _compiled(model, "on device", batch_size)
         model.train_function = _gathering_train_function(
             run_execution, run_one, execution_samples, batch_size, arrays
         )
@@ -148,18 +151,15 @@ def _training_arrays(fit_kwargs):
     return arrays
 
 
-def _built_from_a_batch(model, fit_kwargs):
-    """Build Keras' loss and metrics from the fit's first batch of samples.
+def _built_from_a_batch(model, arrays, batch_size):
+    """Build Keras' loss and metrics from the first batch of the training arrays.
 
     Keras' ``fit`` builds them from a batch it draws from its iterator (which
     draws a permutation of the samples first); handed indices, it would build
     them from indices. Built here (the private ``_symbolic_build``), both
-    data paths draw the same permutations. False where that is not possible,
-    and the fit copies each execution with Keras' own build.
+    data paths draw the same permutations. False where Keras has no such
+    method, and the fit copies each execution with Keras' own build.
     """
-    arrays = _training_arrays(fit_kwargs)
-    if arrays is None:
-        return False
     build = getattr(model, "_symbolic_build", None)
     if build is None:
         warn_once(
@@ -168,7 +168,7 @@ def _built_from_a_batch(model, fit_kwargs):
             "copying the training set once."
         )
         return False
-    build(data_batch=tuple(array[:fit_kwargs["batch_size"]] for array in arrays))
+    build(data_batch=tuple(array[:batch_size] for array in arrays))
     return True
 
 
@@ -178,15 +178,13 @@ def _default_platform():
     return jax.devices()[0].platform
 
 
-def _device_arrays(fit_kwargs):
+def _device_arrays(arrays, fit_kwargs):
     """The training arrays copied to the device, or None to copy per execution."""
     import jax  # only reached on the JAX backend
 
-    arrays = _training_arrays(fit_kwargs)
     if (
-        arrays is None
         # Keras would split or weight the indices, not the samples.
-        or fit_kwargs.get("validation_split")
+        fit_kwargs.get("validation_split")
         or fit_kwargs.get("class_weight") is not None
         or not _device_has_room(jax.devices()[0], arrays)
     ):
@@ -201,18 +199,23 @@ def _device_has_room(device, arrays):
     return limit is None or sum(a.nbytes for a in arrays) <= _DEVICE_MEMORY_SHARE * limit
 
 
-def _compiled(model, data_path, batch_size, n_steps):
+def _compiled(model, data_path, batch_size, n_steps=None):
     """The model's jitted execution and single-step functions, compiled once.
 
     Kept on the model, so that later fits (partial_fit, warm starts) reuse
-    them, unless the data path, the batch size, the steps per execution or
-    the compiled optimizer changed.
+    them, unless the data path, the batch size, the compiled optimizer or,
+    for copied executions, whose length the compiled scan fixes, the steps
+    per execution changed. ``n_steps`` is None on the device, where the
+    number of indices of each call sets the scan's length.
     """
     key = (data_path, batch_size, n_steps)
     cached = getattr(model, _CACHE_ATTRIBUTE, None)
     if cached is None or cached[:3] != key or cached[3] is not model.optimizer:
-        make = _gathered_steps if data_path == "on device" else _sliced_steps
-        cached = (*key, model.optimizer, make(model, batch_size, n_steps))
+        if data_path == "on device":
+            functions = _gathered_steps(model, batch_size)
+        else:
+            functions = _sliced_steps(model, batch_size, n_steps)
+        cached = (*key, model.optimizer, functions)
         # Past Keras' attribute tracking: the optimizer is already tracked.
         object.__setattr__(model, _CACHE_ATTRIBUTE, cached)
     return cached[4]
@@ -245,11 +248,8 @@ def _sliced_steps(model, batch_size, n_steps):
             jax.jit(model.train_step, donate_argnums=0))
 
 
-def _gathered_steps(model, batch_size, n_steps):
-    """Jitted steps over an execution's indices, gathered from the device arrays.
-
-    ``n_steps`` is not needed: the number of indices sets the scan's length.
-    """
+def _gathered_steps(model, batch_size):
+    """Jitted steps over an execution's indices, gathered from the device arrays."""
     import jax
 
     def run_one(state, indices, arrays):
